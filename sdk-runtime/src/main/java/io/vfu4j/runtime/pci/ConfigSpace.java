@@ -1,6 +1,7 @@
 package io.vfu4j.runtime.pci;
 
 import io.vfu4j.runtime.spi.ConfigSpaceTemplate;
+import io.vfu4j.runtime.spi.DeviceLayout;
 import java.nio.ByteBuffer;
 
 /**
@@ -19,8 +20,8 @@ public final class ConfigSpace {
   private final byte[] writeMask;
   private final byte[] w1cMask;
 
-  public ConfigSpace(ConfigSpaceTemplate template) {
-    this.template = template;
+  public ConfigSpace(DeviceLayout layout) {
+    this.template = layout.config();
     this.bytes = template.image();
     this.writeMask = template.writeMask();
     this.w1cMask = template.w1cMask();
