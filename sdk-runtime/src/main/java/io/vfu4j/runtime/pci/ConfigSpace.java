@@ -64,6 +64,7 @@ public final class ConfigSpace {
   private final int msi;
   private final int msix;
   private final int pcie;
+  private final int aer;
   private final int ats;
   private final int pri;
   private final int pasid;
@@ -83,6 +84,7 @@ public final class ConfigSpace {
     this.msi = offsetOf(CapabilityLocation.MSI, false);
     this.msix = offsetOf(CapabilityLocation.MSIX, false);
     this.pcie = offsetOf(CapabilityLocation.PCI_EXPRESS, false);
+    this.aer = offsetOf(CapabilityLocation.AER, true);
     this.ats = offsetOf(CapabilityLocation.ATS, true);
     this.pri = offsetOf(CapabilityLocation.PRI, true);
     this.pasid = offsetOf(CapabilityLocation.PASID, true);
@@ -342,6 +344,14 @@ public final class ConfigSpace {
   }
 
   /**
+   * Sets Status error bits the device detected (e.g. Received Master Abort after a failed DMA);
+   * only the write-1-to-clear error bits (0xf900) are accepted, the guest clears them.
+   */
+  public void recordStatusErrors(int bits) {
+    put16(bytes, STATUS, u16(bytes, STATUS) | (bits & STATUS_W1C));
+  }
+
+  /**
    * Current base address of BAR {@code index} (both halves of a 64-bit BAR), type bits masked
    * off; 0 for an unimplemented BAR.
    */
@@ -456,6 +466,22 @@ public final class ConfigSpace {
   /** True when Device Capabilities advertises Function Level Reset. */
   public boolean flrCapable() {
     return pcie >= 0 && (u32(bytes, pcie + EXP_DEVCAP) & EXP_DEVCAP_FLR) != 0;
+  }
+
+  /** Sets AER Uncorrectable Error Status bits (defined bits only); ignored without AER. */
+  public void recordUncorrectableErrors(int bits) {
+    recordAer(AER_UNCOR_STATUS, bits & AER_UNCOR_BITS);
+  }
+
+  /** Sets AER Correctable Error Status bits (defined bits only); ignored without AER. */
+  public void recordCorrectableErrors(int bits) {
+    recordAer(AER_COR_STATUS, bits & AER_COR_BITS);
+  }
+
+  private void recordAer(int register, int bits) {
+    if (aer >= 0) {
+      put32(bytes, aer + register, u32(bytes, aer + register) | bits);
+    }
   }
 
   /** The enabled state of ATS, PRI and PASID. */
