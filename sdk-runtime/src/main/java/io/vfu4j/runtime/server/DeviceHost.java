@@ -301,8 +301,4 @@ final class DeviceHost implements AutoCloseable {
       s.set(ValueLayout.JAVA_BYTE, at + i, (byte) (value >>> (8 * i)));
     }
   }
-
-  static List<MemorySegment> list(MemorySegment... s) {
-    return new ArrayList<>(List.of(s));
-  }
 }

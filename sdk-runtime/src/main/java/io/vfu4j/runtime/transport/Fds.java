@@ -3,7 +3,6 @@ package io.vfu4j.runtime.transport;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
-import org.newsclub.net.unix.FileDescriptorCast;
 
 /** Small helpers for received file descriptors. */
 public final class Fds {
@@ -23,15 +22,5 @@ public final class Fds {
         }
       }
     }
-  }
-
-  /** The numeric fd, for FFM calls. */
-  public static int number(FileDescriptor fd) throws IOException {
-    return FileDescriptorCast.using(fd).as(Integer.class);
-  }
-
-  /** Wraps a numeric fd this process owns. */
-  public static FileDescriptor of(int fd) throws IOException {
-    return FileDescriptorCast.unsafeUsing(fd).getFileDescriptor();
   }
 }
