@@ -45,7 +45,11 @@ final class CommandHandler {
       case DMA_MAP -> dmaMap(p, fds);
       case DMA_UNMAP -> {
         DmaUnmap u = DmaUnmap.decode(p);
-        host.dma().unmap(u);
+        if (u.all()) {
+          host.dma().unmapAll();
+        } else {
+          host.dma().unmap(u.address(), u.size());
+        }
         yield Reply.of(new DmaUnmap(DmaUnmap.SIZE, u.flags(), u.address(), u.size()).encode());
       }
       case DEVICE_GET_INFO -> {
@@ -133,7 +137,7 @@ final class CommandHandler {
       Fds.close(fds);
       throw e;
     }
-    host.dma().map(map, fds.length == 1 ? fds[0] : null);
+    host.dma().map(map.address(), map.size(), map.offset(), map.flags(), fds.length == 1 ? fds[0] : null);
     return Reply.EMPTY;
   }
 }

@@ -145,7 +145,7 @@ final class Connection {
     handler = new CommandHandler(host, options.maxDataXferSize(), client.maxDataXferSize());
     MessageDma dma = new MessageDma(pending, twin != null ? twin : main,
         Math.min(client.maxDataXferSize(), options.maxDataXferSize()), qemu);
-    awaitDevice(() -> host.dma().messenger(dma));
+    awaitDevice(() -> host.dma().setMessenger(dma));
   }
 
   /** Reads until end of stream; on the twin socket only replies are expected. */

@@ -4,6 +4,7 @@ import io.vfu4j.api.DeviceContext;
 import io.vfu4j.api.Dma;
 import io.vfu4j.api.Interrupts;
 import io.vfu4j.api.ResetReason;
+import io.vfu4j.runtime.dma.DmaEngine;
 import io.vfu4j.runtime.pci.ConfigSpace;
 import io.vfu4j.runtime.protocol.DeviceMessages.DeviceInfo;
 import io.vfu4j.runtime.protocol.DeviceMessages.RegionInfo;
@@ -38,7 +39,8 @@ final class DeviceHost implements AutoCloseable {
   private final ScheduledThreadPoolExecutor executor;
   private final ConfigSpace config;
   private final IrqPort irq;
-  private final DmaPort dma;
+  private final DmaEngine dma;
+  private volatile Thread deviceThread;
   private final BarMemory memory;
   private final DeviceModel model;
   private final Migration migration;
@@ -52,22 +54,21 @@ final class DeviceHost implements AutoCloseable {
     this.executor = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "vfu4j-device-" + descriptor.name());
       t.setDaemon(true);
+      deviceThread = t;
       return t;
     });
     executor.setRemoveOnCancelPolicy(true);
     this.config = new ConfigSpace(layout);
-    this.irq = wiring.irq(config);
-    this.dma = wiring.dma(config, executor);
+    this.irq = wiring.irq(config, executor);
+    this.dma = new DmaEngine(config::busMasterEnabled, t -> t == deviceThread, executor);
     this.memory = BarMemory.create(layout, descriptor.name());
     this.model = descriptor.create(new Context(), memory.segments());
     this.migration = new Migration(this);
   }
 
-  /** How the device reaches interrupts and DMA; the defaults come from the irq and dma packages. */
+  /** How the device reaches interrupts; the standard wiring comes from the irq package. */
   interface Wiring {
-    IrqPort irq(ConfigSpace config);
-
-    DmaPort dma(ConfigSpace config, ScheduledThreadPoolExecutor deviceThread);
+    IrqPort irq(ConfigSpace config, java.util.concurrent.Executor deviceThread);
   }
 
   ScheduledThreadPoolExecutor executor() {
@@ -78,7 +79,7 @@ final class DeviceHost implements AutoCloseable {
     return irq;
   }
 
-  DmaPort dma() {
+  DmaEngine dma() {
     return dma;
   }
 
@@ -225,8 +226,7 @@ final class DeviceHost implements AutoCloseable {
 
   /** The client went: drop its mappings and eventfds, reset for the next client. */
   void clientLost() {
-    dma.messenger(null);
-    dma.unmapAll();
+    dma.close();
     irq.dropClientFds();
     migration.clientLost();
     resetDevice(ResetReason.CLIENT_LOST);
@@ -246,7 +246,7 @@ final class DeviceHost implements AutoCloseable {
 
     @Override
     public Dma dma() {
-      return dma.dma();
+      return dma;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.vfu4j.runtime.server;
 
+import io.vfu4j.runtime.dma.DmaMessenger;
 import io.vfu4j.runtime.protocol.Command;
 import io.vfu4j.runtime.protocol.DmaMessages.DmaTransfer;
 import io.vfu4j.runtime.protocol.Errno;
@@ -17,7 +18,7 @@ import java.util.concurrent.CompletionException;
  * {@code max_data_xfer_size}, all in flight at once. Replies are accepted in both layouts
  * (spec and QEMU); requests go out in the layout chosen for this client.
  */
-public final class MessageDma {
+public final class MessageDma implements DmaMessenger {
   private final PendingRequests pending;
   private final MessageChannel channel;
   private final long chunk;
@@ -36,6 +37,7 @@ public final class MessageDma {
   }
 
   /** Reads {@code length} bytes of guest memory at {@code address}. */
+  @Override
   public CompletableFuture<byte[]> read(long address, int length) {
     List<CompletableFuture<byte[]>> parts = new ArrayList<>();
     for (long done = 0; done < length; done += chunk) {
@@ -57,6 +59,7 @@ public final class MessageDma {
   }
 
   /** Writes {@code data} to guest memory at {@code address}. */
+  @Override
   public CompletableFuture<Void> write(long address, byte[] data) {
     List<CompletableFuture<Message>> parts = new ArrayList<>();
     for (long done = 0; done < data.length; done += chunk) {
