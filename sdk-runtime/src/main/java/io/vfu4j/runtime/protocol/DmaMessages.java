@@ -83,14 +83,15 @@ public final class DmaMessages {
 
   /**
    * The payload of DMA_READ/DMA_WRITE requests and replies. Two layouts exist: the spec's
-   * ({@code address u64, count u64, data at 16}) and QEMU's ({@code address u64, count u32, data at
-   * 12}, empty DMA_WRITE reply).
+   * ({@code address u64, count u64, data at 16}) and QEMU's ({@code VFIOUserDMARW}: address u64,
+   * count u32, data at 12, and the struct's 4 bytes of tail padding counted in the size, so a
+   * payload is 16 + data bytes either way; its DMA_WRITE reply is empty). Same length, different
+   * data offset: a receiver must know which layout its peer speaks.
    */
   public record DmaTransfer(long address, long count, byte[] data) {
     /** Encodes in the spec layout or QEMU's. */
     public byte[] encode(boolean qemuLayout) {
-      int head = qemuLayout ? 12 : 16;
-      ByteBuffer b = Payload.allocate(head + data.length).putLong(address);
+      ByteBuffer b = Payload.allocate(16 + data.length).putLong(address);
       if (qemuLayout) {
         b.putInt((int) count);
       } else {
@@ -105,27 +106,22 @@ public final class DmaMessages {
     }
 
     /**
-     * Decodes a request, either layout: a payload of exactly 16 + {@code expectedData} bytes with a
-     * u64 count is the spec's, 12 + {@code expectedData} with a u32 count is QEMU's.
+     * Decodes a message carrying {@code expectedData} data bytes in the given layout. A payload of
+     * exactly 12 + data bytes is taken as QEMU's layout without the padding, whatever was asked.
      */
-    public static DmaTransfer decode(byte[] p, long expectedData) throws ProtocolException {
+    public static DmaTransfer decode(byte[] p, long expectedData, boolean qemuLayout) throws ProtocolException {
       Payload.atLeast(p, 12, "DMA transfer");
       ByteBuffer b = Payload.wrap(p);
       long address = b.getLong();
-      if (p.length == 16 + expectedData) {
-        long count = b.getLong();
-        byte[] data = new byte[(int) expectedData];
-        b.get(data);
-        return new DmaTransfer(address, count, data);
+      boolean qemu = qemuLayout || p.length == 12 + expectedData;
+      if (p.length < (qemu ? 12 : 16) + expectedData) {
+        throw ProtocolException.invalid("DMA transfer: payload of " + p.length + " bytes is short for "
+            + expectedData + " data bytes");
       }
-      if (p.length == 12 + expectedData) {
-        long count = Payload.u32(b);
-        byte[] data = new byte[(int) expectedData];
-        b.get(data);
-        return new DmaTransfer(address, count, data);
-      }
-      throw ProtocolException.invalid("DMA transfer: payload of " + p.length + " bytes fits neither layout for "
-          + expectedData + " data bytes");
+      long count = qemu ? Payload.u32(b) : b.getLong();
+      byte[] data = new byte[(int) expectedData];
+      b.position(qemu ? 12 : 16).get(data);
+      return new DmaTransfer(address, count, data);
     }
   }
 }

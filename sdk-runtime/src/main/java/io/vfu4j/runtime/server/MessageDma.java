@@ -44,7 +44,7 @@ public final class MessageDma implements DmaMessenger {
       long at = address + done;
       int n = (int) Math.min(chunk, length - done);
       parts.add(pending.send(channel, Command.DMA_READ, DmaTransfer.header(at, n).encode(qemuLayout))
-          .thenApply(reply -> readReply(reply, at, n)));
+          .thenApply(reply -> readReply(reply, at, n, qemuLayout)));
     }
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
       byte[] all = new byte[length];
@@ -72,10 +72,10 @@ public final class MessageDma implements DmaMessenger {
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
   }
 
-  private static byte[] readReply(Message reply, long address, int count) {
+  private static byte[] readReply(Message reply, long address, int count, boolean qemuLayout) {
     reply.closeFds();
     try {
-      DmaTransfer t = DmaTransfer.decode(reply.payload(), count);
+      DmaTransfer t = DmaTransfer.decode(reply.payload(), count, qemuLayout);
       if (t.address() != address) {
         throw new ProtocolException(Errno.EPROTO, "DMA_READ reply for 0x" + Long.toHexString(t.address())
             + ", asked 0x" + Long.toHexString(address));
