@@ -262,4 +262,44 @@ class DmaEngineTest {
         .isInstanceOf(DmaException.class)
         .hasMessageContaining("wraps");
   }
+
+  @Test
+  void noWriteLandsAfterUnmapReturnsWhileOtherThreadsKeepWriting() throws Exception {
+    var ram = guestRam(64 * PAGE);
+    engine.map(0, 64 * PAGE, 0, RW, received(ram));
+    var unexpected = new java.util.concurrent.ConcurrentLinkedQueue<Throwable>();
+    var started = new java.util.concurrent.CountDownLatch(2);
+    var stop = new AtomicBoolean();
+    var writers = new ArrayList<Thread>();
+    for (int t = 0; t < 2; t++) {
+      writers.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    var src = Arena.ofAuto().allocate(32 * PAGE).fill((byte) 0xaa);
+                    started.countDown();
+                    while (!stop.get()) {
+                      try {
+                        engine.write(16 * PAGE, src);
+                      } catch (DmaException expectedAfterUnmap) {
+                        // fine: the mapping is gone
+                      } catch (Throwable e) {
+                        unexpected.add(e);
+                      }
+                    }
+                  }));
+    }
+    started.await();
+    Thread.sleep(20);
+    engine.unmap(0, 64 * PAGE);
+    ram.segment().fill((byte) 0); // the client reuses its memory at once
+    Thread.sleep(50);
+    stop.set(true);
+    for (Thread writer : writers) {
+      writer.join();
+    }
+    assertThat(unexpected).isEmpty();
+    assertThat(ram.segment().elements(JAVA_BYTE).filter(b -> b.get(JAVA_BYTE, 0) != 0).count())
+        .isZero();
+  }
 }
