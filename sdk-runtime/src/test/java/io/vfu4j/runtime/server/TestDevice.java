@@ -39,6 +39,7 @@ final class TestDevice implements DeviceModel {
   long dmaAddress;
   int dmaLength;
   volatile int dmaStatus;
+  volatile Throwable dmaError;
 
   TestDevice(DeviceContext ctx, List<MemorySegment> memory) {
     this.ctx = ctx;
@@ -105,7 +106,10 @@ final class TestDevice implements DeviceModel {
         buf.set(ValueLayout.JAVA_BYTE, i, (byte) (buf.get(ValueLayout.JAVA_BYTE, i) + 1));
       }
       return ctx.dma().writeAsync(at + n, buf);
-    }).whenComplete((v, e) -> dmaStatus = e == null ? 1 : 2);
+    }).whenComplete((v, e) -> {
+      dmaError = e;
+      dmaStatus = e == null ? 1 : 2;
+    });
   }
 
   @Override
