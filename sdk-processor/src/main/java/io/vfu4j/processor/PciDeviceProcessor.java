@@ -2,6 +2,7 @@ package io.vfu4j.processor;
 
 import com.google.auto.service.AutoService;
 import io.vfu4j.processor.diag.Diagnostic;
+import io.vfu4j.processor.diag.Printer;
 import io.vfu4j.processor.diag.Report;
 import io.vfu4j.processor.gen.ConfigSpaceGenerator;
 import io.vfu4j.processor.gen.DescriptorGenerator;
@@ -71,8 +72,9 @@ public final class PciDeviceProcessor extends AbstractProcessor {
 
   private void process(TypeElement type) {
     Report<DeviceDescription> report = new DeviceReader(processingEnv.getElementUtils()).read(type);
+    Printer printer = new Printer(processingEnv);
     for (Diagnostic d : report.diagnostics()) {
-      d.printTo(processingEnv.getMessager());
+      printer.print(d);
     }
     DeviceDescription device = report.value();
     if (device == null) {
