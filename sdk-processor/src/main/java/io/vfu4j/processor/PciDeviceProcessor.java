@@ -95,7 +95,23 @@ public final class PciDeviceProcessor extends AbstractProcessor {
     }
   }
 
+  /** Keeps entries of an earlier (incremental) compilation, as AutoService does. */
+  private void readExistingServiceFile() {
+    try {
+      FileObject existing = processingEnv.getFiler()
+          .getResource(StandardLocation.CLASS_OUTPUT, "", SERVICE_FILE);
+      for (String line : existing.getCharContent(true).toString().split("\n")) {
+        if (!line.isBlank()) {
+          descriptors.add(line.strip());
+        }
+      }
+    } catch (IOException | IllegalArgumentException noEarlierFile) {
+      // Nothing to keep.
+    }
+  }
+
   private void writeServiceFile() {
+    readExistingServiceFile();
     try {
       FileObject file = processingEnv.getFiler()
           .createResource(StandardLocation.CLASS_OUTPUT, "", SERVICE_FILE);
