@@ -61,7 +61,16 @@ public final class PciDeviceProcessor extends AbstractProcessor {
                   element.getKind().toString().toLowerCase(java.util.Locale.ROOT)), element);
           continue;
         }
-        process((TypeElement) element);
+        try {
+          process((TypeElement) element);
+        } catch (ClassCastException | IllegalArgumentException unreadable) {
+          // An annotation value javac could not resolve (it already reported why).
+          if (!round.errorRaised()) {
+            processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
+                "cannot read the annotations of " + element.getSimpleName() + " (" + unreadable
+                    + "); fix the annotation values", element);
+          }
+        }
       }
     }
     if (round.processingOver() && !descriptors.isEmpty()) {

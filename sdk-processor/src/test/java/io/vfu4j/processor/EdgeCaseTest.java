@@ -25,6 +25,21 @@ class EdgeCaseTest {
   }
 
   @Test
+  void unresolvableAnnotationValueGivesJavacsErrorNotACrash() {
+    Compilation compilation = Compiler.compile(Compiler.source("Broken",
+        "package test;",
+        "import io.vfu4j.api.*;",
+        "@PciDevice(vendorId = 0x1234, deviceId = 0x2)",
+        "@Bar(index = 0, size = 0x100)",
+        "public class Broken {",
+        "  @Register(bar = 0, offset = MISSING) int r;",
+        "}"));
+    assertThat(compilation).failed();
+    assertThat(compilation).hadErrorContaining("cannot find symbol").inFile(compilation.sourceFiles().get(0)).onLine(6);
+    assertThat(compilation.errors()).noneMatch(e -> e.getMessage(null).contains("threw an uncaught exception"));
+  }
+
+  @Test
   void deviceWithoutRegistersRefusesEverything(@TempDir Path dir) {
     DeviceModel model = CompiledDevice.compile(dir, Compiler.source("Empty",
         "package test;",
