@@ -61,7 +61,13 @@ final class DeviceCommand implements Callable<Integer> {
       throw new StartupFailure(problem);
     });
     VfioUserServer server = start(served, socket);
-    AutoCloseable extras = extension.started(server.socketPath());
+    AutoCloseable extras;
+    try {
+      extras = extension.started(server.socketPath());
+    } catch (Exception | Error e) {
+      server.close();
+      throw e;
+    }
     Thread hook = new Thread(() -> shutDown(server, extras), descriptor.name() + "-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     LoggerFactory.getLogger(DeviceCommand.class)
