@@ -2,35 +2,138 @@ package io.vfu4j.runtime.server;
 
 import io.vfu4j.runtime.spi.DeviceDescriptor;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.SocketException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.newsclub.net.unix.AFUNIXServerSocket;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * A vfio-user server for one device on one UNIX socket. Serves one client at a time; when a
  * client goes, the next may connect. Several servers may run in one JVM.
  *
- * <p>Contract for the CLI (signatures fixed; implementation: issue 2).
+ * <p>Threads: one platform thread accepts and then reads the current client's messages; the
+ * device's own single thread runs every device-visible operation in arrival order.
  */
 public final class VfioUserServer implements AutoCloseable {
-  private VfioUserServer() {}
+  private final Path socketPath;
+  private final DeviceHost host;
+  private final ServerOptions options;
+  private final AFUNIXServerSocket server;
+  private final Thread acceptor;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private volatile Connection current;
+
+  private VfioUserServer(Path socketPath, DeviceHost host, ServerOptions options, AFUNIXServerSocket server) {
+    this.socketPath = socketPath;
+    this.host = host;
+    this.options = options;
+    this.server = server;
+    this.acceptor = new Thread(this::acceptLoop, "vfu4j-server-" + socketPath.getFileName());
+    acceptor.setDaemon(true);
+  }
 
   /** Creates the device, binds {@code socketPath} (which must not exist) and starts accepting. */
   public static VfioUserServer start(DeviceDescriptor descriptor, Path socketPath) throws IOException {
-    throw new UnsupportedOperationException("TODO(issue 2)");
+    return start(descriptor, socketPath, ServerOptions.defaults());
+  }
+
+  /** As {@link #start(DeviceDescriptor, Path)}, with options. */
+  public static VfioUserServer start(DeviceDescriptor descriptor, Path socketPath, ServerOptions options)
+      throws IOException {
+    Path path = socketPath.toAbsolutePath();
+    if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw new FileAlreadyExistsException(path.toString(), null, "socket path exists; remove it or pick another");
+    }
+    DeviceHost host = new DeviceHost(descriptor, Wirings.standard());
+    AFUNIXServerSocket server = AFUNIXServerSocket.newInstance();
+    try {
+      server.bind(AFUNIXSocketAddress.of(path), 1);
+    } catch (IOException e) {
+      server.close();
+      host.close();
+      throw e;
+    }
+    VfioUserServer s = new VfioUserServer(path, host, options, server);
+    s.acceptor.start();
+    return s;
   }
 
   /** The socket path this server listens on. */
   public Path socketPath() {
-    throw new UnsupportedOperationException("TODO(issue 2)");
+    return socketPath;
+  }
+
+  /** The device thread's view of this server, for runtime parts that need it (tests, FLR). */
+  DeviceHost host() {
+    return host;
+  }
+
+  private void acceptLoop() {
+    try {
+      while (!closed.get()) {
+        AFUNIXSocket client;
+        try {
+          client = server.accept();
+        } catch (SocketException e) {
+          break;
+        }
+        Connection c = new Connection(host, options, client);
+        current = c;
+        if (closed.get()) {
+          c.closeQuietly();
+        }
+        c.serve();
+        current = null;
+      }
+    } catch (IOException e) {
+      if (!closed.get()) {
+        host.log().log(Level.ERROR, "accepting clients failed", e);
+      }
+    } finally {
+      close();
+    }
   }
 
   /** Blocks until {@link #close()} has completed. */
   public void awaitTermination() throws InterruptedException {
-    throw new UnsupportedOperationException("TODO(issue 2)");
+    terminated.await();
   }
 
   /** Stops accepting, drops the client, removes the socket file. Idempotent. */
   @Override
   public void close() {
-    throw new UnsupportedOperationException("TODO(issue 2)");
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      server.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+    Connection c = current;
+    if (c != null) {
+      c.closeQuietly();
+    }
+    try {
+      Files.deleteIfExists(socketPath);
+    } catch (IOException e) {
+      host.log().log(Level.WARNING, "cannot remove " + socketPath, e);
+    }
+    if (Thread.currentThread() != acceptor) {
+      try {
+        acceptor.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    host.close();
+    terminated.countDown();
   }
 }

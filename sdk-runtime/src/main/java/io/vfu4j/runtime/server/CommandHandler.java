@@ -1,0 +1,143 @@
+package io.vfu4j.runtime.server;
+
+import io.vfu4j.api.ResetReason;
+import io.vfu4j.runtime.protocol.Command;
+import io.vfu4j.runtime.protocol.DeviceMessages.IndexQuery;
+import io.vfu4j.runtime.protocol.DeviceMessages.RegionIoFds;
+import io.vfu4j.runtime.protocol.DeviceMessages.SetIrqs;
+import io.vfu4j.runtime.protocol.DmaMessages.DmaMap;
+import io.vfu4j.runtime.protocol.DmaMessages.DmaUnmap;
+import io.vfu4j.runtime.protocol.Errno;
+import io.vfu4j.runtime.protocol.FeatureMessages.DeviceFeature;
+import io.vfu4j.runtime.protocol.FeatureMessages.MigData;
+import io.vfu4j.runtime.protocol.Payload;
+import io.vfu4j.runtime.protocol.ProtocolException;
+import io.vfu4j.runtime.protocol.RegionMessages.RegionAccess;
+import io.vfu4j.runtime.protocol.RegionMessages.WriteEntry;
+import io.vfu4j.runtime.protocol.RegionMessages.WriteMulti;
+import io.vfu4j.runtime.transport.Fds;
+import io.vfu4j.runtime.transport.Message;
+import java.io.FileDescriptor;
+
+/**
+ * Decodes and serves one client command on the device thread. Every refusal is a
+ * {@link ProtocolException}; the caller turns it into an error reply (or nothing, for No_reply).
+ */
+final class CommandHandler {
+  private final DeviceHost host;
+  private final long maxDataXferSize;
+  private final long clientMaxDataXferSize;
+
+  CommandHandler(DeviceHost host, long maxDataXferSize, long clientMaxDataXferSize) {
+    this.host = host;
+    this.maxDataXferSize = maxDataXferSize;
+    this.clientMaxDataXferSize = clientMaxDataXferSize;
+  }
+
+  Reply handle(Command command, Message m) throws ProtocolException {
+    FileDescriptor[] fds = m.fds();
+    if (fds.length > 0 && command != Command.DMA_MAP && command != Command.DEVICE_SET_IRQS) {
+      Fds.close(fds);
+      throw ProtocolException.invalid(command + " must not carry file descriptors (" + fds.length + " closed)");
+    }
+    byte[] p = m.payload();
+    return switch (command) {
+      case DMA_MAP -> dmaMap(p, fds);
+      case DMA_UNMAP -> {
+        DmaUnmap u = DmaUnmap.decode(p);
+        if (u.all()) {
+          host.dma().unmapAll();
+        } else {
+          host.dma().unmap(u.address(), u.size());
+        }
+        yield Reply.of(new DmaUnmap(DmaUnmap.SIZE, u.flags(), u.address(), u.size()).encode());
+      }
+      case DEVICE_GET_INFO -> {
+        IndexQuery.decode(p, 16, "DEVICE_GET_INFO");
+        yield Reply.of(host.deviceInfo().encode());
+      }
+      case DEVICE_GET_REGION_INFO -> {
+        IndexQuery q = IndexQuery.decode(p, 32, "GET_REGION_INFO");
+        DeviceHost.RegionAnswer a = host.regionInfo(q.index(), q.argsz());
+        yield a.fd() == null ? Reply.of(a.info().encode()) : new Reply(a.info().encode(), a.fd());
+      }
+      case DEVICE_GET_REGION_IO_FDS -> {
+        IndexQuery q = IndexQuery.decode(p, 16, "GET_REGION_IO_FDS");
+        if (q.flags() != 0 || q.count() != 0) {
+          throw ProtocolException.invalid("GET_REGION_IO_FDS: flags and count must be 0");
+        }
+        if (q.index() < 0 || q.index() >= Regions.COUNT || host.regionSize(q.index()) == 0) {
+          throw ProtocolException.invalid("GET_REGION_IO_FDS: region " + q.index() + " does not exist");
+        }
+        // Honest answer: this server offers no ioeventfds; every access goes through messages.
+        yield Reply.of(new RegionIoFds(q.index(), 0).encode());
+      }
+      case DEVICE_GET_IRQ_INFO -> {
+        IndexQuery q = IndexQuery.decode(p, 16, "GET_IRQ_INFO");
+        yield Reply.of(host.irq().info(q.index()).encode());
+      }
+      case DEVICE_SET_IRQS -> {
+        SetIrqs s;
+        try {
+          s = SetIrqs.decode(p);
+        } catch (ProtocolException e) {
+          Fds.close(fds);
+          throw e;
+        }
+        host.irq().setIrqs(s, fds);
+        yield Reply.EMPTY;
+      }
+      case REGION_READ -> {
+        RegionAccess r = RegionAccess.decodeRead(p, maxDataXferSize);
+        byte[] data = r.count() == 0 ? new byte[0] : host.readRegion(r.region(), r.offset(), (int) r.count());
+        yield Reply.of(new RegionAccess(r.offset(), r.region(), r.count(), data).encode());
+      }
+      case REGION_WRITE -> {
+        RegionAccess w = RegionAccess.decodeWrite(p, maxDataXferSize);
+        if (w.count() > 0) {
+          host.writeRegion(w.region(), w.offset(), w.data());
+        }
+        yield Reply.of(new RegionAccess(w.offset(), w.region(), w.count(), new byte[0]).encode());
+      }
+      case REGION_WRITE_MULTI -> {
+        WriteMulti wm = WriteMulti.decode(p);
+        for (WriteEntry e : wm.writes()) {
+          byte[] data = Payload.allocate(8).putLong(e.data()).array();
+          host.writeRegion(e.region(), e.offset(), java.util.Arrays.copyOf(data, e.count()));
+        }
+        yield Reply.of(WriteMulti.encodeReply(wm.writes().size()));
+      }
+      case DEVICE_RESET -> {
+        Payload.exactly(p, 0, "DEVICE_RESET");
+        host.migration().reset();
+        host.resetDevice(ResetReason.DEVICE_RESET);
+        yield Reply.EMPTY;
+      }
+      case DEVICE_FEATURE -> Reply.of(host.migration().feature(DeviceFeature.decode(p)));
+      case MIG_DATA_READ -> Reply.of(
+          host.migration().read(MigData.decodeRead(p, Math.min(maxDataXferSize, clientMaxDataXferSize))).encode());
+      case MIG_DATA_WRITE -> {
+        host.migration().write(MigData.decodeWrite(p, maxDataXferSize));
+        yield Reply.EMPTY;
+      }
+      case VERSION -> throw ProtocolException.invalid("VERSION after negotiation");
+      case DMA_READ, DMA_WRITE -> throw ProtocolException.invalid(command + " is a server-to-client command");
+      case DIRTY_PAGES -> throw new ProtocolException(Errno.ENOSYS, "DIRTY_PAGES was removed from the protocol");
+    };
+  }
+
+  private Reply dmaMap(byte[] p, FileDescriptor[] fds) throws ProtocolException {
+    DmaMap map;
+    try {
+      if (fds.length > 1) {
+        throw ProtocolException.invalid("DMA_MAP: " + fds.length + " fds, at most 1");
+      }
+      map = DmaMap.decode(p);
+    } catch (ProtocolException e) {
+      Fds.close(fds);
+      throw e;
+    }
+    host.dma().map(map.address(), map.size(), map.offset(), map.flags(), fds.length == 1 ? fds[0] : null);
+    return Reply.EMPTY;
+  }
+}

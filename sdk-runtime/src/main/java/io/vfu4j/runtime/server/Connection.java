@@ -1,0 +1,249 @@
+package io.vfu4j.runtime.server;
+
+import io.vfu4j.runtime.protocol.Capabilities;
+import io.vfu4j.runtime.protocol.Command;
+import io.vfu4j.runtime.protocol.Errno;
+import io.vfu4j.runtime.protocol.Header;
+import io.vfu4j.runtime.protocol.ProtocolException;
+import io.vfu4j.runtime.protocol.Version;
+import io.vfu4j.runtime.transport.Message;
+import io.vfu4j.runtime.transport.MessageChannel;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketPair;
+
+/**
+ * One client from VERSION to disconnect. The calling (platform) thread is the reader: it frames
+ * messages, completes pending server requests with their replies, and queues each command on
+ * the device thread in arrival order. It never waits for the device or for a server request.
+ */
+final class Connection {
+  /** Our own receive limit for fds in one message, advertised as max_msg_fds. */
+  static final int MAX_MSG_FDS = 16;
+  /** Largest fixed part in front of data in any message (region access / DMA header). */
+  private static final int DATA_HEADER = 16;
+
+  private final DeviceHost host;
+  private final ServerOptions options;
+  private final AFUNIXSocket socket;
+  private final System.Logger log;
+  private final PendingRequests pending;
+  private MessageChannel main;
+  private MessageChannel twin;
+  private CommandHandler handler;
+
+  Connection(DeviceHost host, ServerOptions options, AFUNIXSocket socket) {
+    this.host = host;
+    this.options = options;
+    this.socket = socket;
+    this.log = host.log();
+    this.pending = new PendingRequests(options.requestTimeout());
+  }
+
+  /** Serves the client until it goes, then resets the device for the next one. */
+  void serve() {
+    try {
+      main = MessageChannel.of(socket, options.maxDataXferSize() + DATA_HEADER);
+      if (negotiate()) {
+        readLoop(main, true);
+      }
+    } catch (IOException e) {
+      log.log(Level.INFO, "client connection ended: {0}", e.getMessage());
+    } finally {
+      pending.failAll();
+      closeQuietly();
+      awaitDevice(host::clientLost);
+    }
+  }
+
+  /** Shuts the sockets; the reader then leaves its loop. */
+  void closeQuietly() {
+    for (var c : new java.io.Closeable[] {main, twin, socket}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (IOException e) {
+        // closing anyway
+      }
+    }
+  }
+
+  private boolean negotiate() throws IOException {
+    Message first = main.receive();
+    if (first == null) {
+      return false;
+    }
+    Header h = first.header();
+    try {
+      if (!h.isCommand() || h.command() != Command.VERSION.code()) {
+        throw ProtocolException.invalid("first message must be VERSION, not command " + h.command());
+      }
+      if (first.fds().length > 0) {
+        throw ProtocolException.invalid("VERSION must not carry file descriptors");
+      }
+      if (first.discarded()) {
+        throw new ProtocolException(Errno.E2BIG, "VERSION too large");
+      }
+      Version proposal = Version.decode(first.payload());
+      if (proposal.major() != 0) {
+        throw ProtocolException.invalid("major version " + proposal.major() + " is not supported (only 0)");
+      }
+      if ((proposal.capabilities().pgsizes() & 4096) == 0) {
+        throw ProtocolException.invalid("client pgsizes lack 4 KiB pages");
+      }
+      reply(proposal, h);
+      return true;
+    } catch (ProtocolException e) {
+      first.closeFds();
+      log.log(Level.WARNING, "refusing client: {0}", e.getMessage());
+      if (h.isCommand() && !h.noReply()) {
+        main.send(h.errorReply(e.errno()), new byte[0]);
+      }
+      return false;
+    }
+  }
+
+  private void reply(Version proposal, Header request) throws IOException {
+    Capabilities client = proposal.capabilities();
+    Capabilities ours = new Capabilities(MAX_MSG_FDS, options.maxDataXferSize(), Capabilities.DEFAULT_MAX_DMA_MAPS,
+        Capabilities.DEFAULT_PGSIZES, false, -1, client.writeMultiple(), client.migration(),
+        client.migration() ? 4096 : 0, 0);
+    FileDescriptor[] fds = new FileDescriptor[0];
+    AFUNIXSocketPair<AFUNIXSocketChannel> pair = null;
+    if (client.twinSocket() && options.twinSocket() && client.maxMsgFds() > 0) {
+      pair = AFUNIXSocketPair.open();
+      twin = MessageChannel.of(pair.getSocket1(), options.maxDataXferSize() + DATA_HEADER);
+      fds = new FileDescriptor[] {pair.getSocket2().getFileDescriptor()};
+      ours = ours.withTwinSocket(true, 0);
+    }
+    Version answer = new Version(0, Math.min(proposal.minor(), 0), ours);
+    byte[] payload = answer.encode();
+    main.send(request.reply(payload.length), payload, fds);
+    if (pair != null) {
+      pair.getSocket2().close();
+      Thread t = new Thread(() -> {
+        try {
+          readLoop(twin, false);
+        } catch (IOException e) {
+          log.log(Level.DEBUG, "twin socket ended: {0}", e.getMessage());
+        }
+      }, "vfu4j-twin-reader");
+      t.setDaemon(true);
+      t.start();
+    }
+    boolean qemu = switch (options.dmaLayout()) {
+      case SPEC -> false;
+      case QEMU -> true;
+      case AUTO -> client.looksLikeQemu();
+    };
+    handler = new CommandHandler(host, options.maxDataXferSize(), client.maxDataXferSize());
+    MessageDma dma = new MessageDma(pending, twin != null ? twin : main,
+        Math.min(client.maxDataXferSize(), options.maxDataXferSize()), qemu);
+    awaitDevice(() -> host.dma().setMessenger(dma));
+  }
+
+  /** Reads until end of stream; on the twin socket only replies are expected. */
+  private void readLoop(MessageChannel channel, boolean commands) throws IOException {
+    while (true) {
+      Message m = channel.receive();
+      if (m == null) {
+        return;
+      }
+      Header h = m.header();
+      if (h.isReply()) {
+        if (!pending.complete(m)) {
+          m.closeFds();
+          log.log(Level.WARNING, "reply {0} matches no request of ours; dropped", h.msgId());
+        }
+        continue;
+      }
+      if (!commands) {
+        m.closeFds();
+        refuseNow(channel, h, new ProtocolException(Errno.EINVAL, "commands are not accepted on the twin socket"));
+        continue;
+      }
+      dispatch(m);
+    }
+  }
+
+  private void dispatch(Message m) throws IOException {
+    Header h = m.header();
+    Command command = Command.of(h.command());
+    ProtocolException early = null;
+    if (m.discarded()) {
+      early = new ProtocolException(Errno.E2BIG, "message of " + Integer.toUnsignedString(h.size())
+          + " bytes exceeds the limit of " + (options.maxDataXferSize() + DATA_HEADER + Header.SIZE));
+    } else if (command == null) {
+      early = new ProtocolException(Errno.ENOSYS, "unknown command " + h.command());
+    } else if ((h.flags() & Header.RESERVED) != 0 || h.isError() || h.error() != 0) {
+      early = ProtocolException.invalid("command " + command + " with reserved header bits set");
+    }
+    if (early != null) {
+      m.closeFds();
+      log.log(Level.DEBUG, "refused: {0}", early.getMessage());
+      if (!h.noReply()) {
+        main.send(h.errorReply(early.errno()), new byte[0]);
+      }
+      return;
+    }
+    try {
+      host.executor().execute(() -> serveOnDevice(command, m));
+    } catch (RejectedExecutionException e) {
+      m.closeFds();
+      throw new IOException("server is closing");
+    }
+  }
+
+  private void serveOnDevice(Command command, Message m) {
+    Header h = m.header();
+    Reply reply;
+    try {
+      reply = handler.handle(command, m);
+    } catch (ProtocolException e) {
+      log.log(Level.DEBUG, "{0} refused: {1}", command, e.getMessage());
+      sendOrLog(h.noReply() ? null : h.errorReply(e.errno()), new byte[0]);
+      return;
+    } catch (RuntimeException e) {
+      log.log(Level.WARNING, command + " failed in the device", e);
+      sendOrLog(h.noReply() ? null : h.errorReply(Errno.EIO), new byte[0]);
+      return;
+    }
+    if (!h.noReply()) {
+      sendOrLog(h.reply(reply.payload().length), reply.payload(), reply.fds());
+    }
+  }
+
+  private void sendOrLog(Header header, byte[] payload, FileDescriptor... fds) {
+    if (header == null) {
+      return;
+    }
+    try {
+      main.send(header, payload, fds);
+    } catch (IOException e) {
+      log.log(Level.DEBUG, "reply not sent, client gone: {0}", e.getMessage());
+    }
+  }
+
+  private static void refuseNow(MessageChannel channel, Header h, ProtocolException e) throws IOException {
+    if (!h.noReply()) {
+      channel.send(h.errorReply(e.errno()), new byte[0]);
+    }
+  }
+
+  /** Runs {@code task} on the device thread and waits: only for setup and teardown, never per command. */
+  private void awaitDevice(Runnable task) {
+    try {
+      host.executor().submit(task).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | RejectedExecutionException e) {
+      log.log(Level.WARNING, "device task failed", e);
+    }
+  }
+}

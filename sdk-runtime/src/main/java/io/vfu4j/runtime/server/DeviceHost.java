@@ -1,0 +1,304 @@
+package io.vfu4j.runtime.server;
+
+import io.vfu4j.api.DeviceContext;
+import io.vfu4j.api.Dma;
+import io.vfu4j.api.Interrupts;
+import io.vfu4j.api.ResetReason;
+import io.vfu4j.runtime.dma.DmaEngine;
+import io.vfu4j.runtime.pci.ConfigSpace;
+import io.vfu4j.runtime.protocol.DeviceMessages.DeviceInfo;
+import io.vfu4j.runtime.protocol.DeviceMessages.RegionInfo;
+import io.vfu4j.runtime.protocol.DeviceMessages.SparseArea;
+import io.vfu4j.runtime.protocol.ProtocolException;
+import io.vfu4j.runtime.spi.DeviceDescriptor;
+import io.vfu4j.runtime.spi.DeviceLayout;
+import io.vfu4j.runtime.spi.DeviceModel;
+import io.vfu4j.runtime.spi.MemoryRange;
+import java.io.FileDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One device instance and everything around it: config space, model, memory ranges, interrupts,
+ * DMA, migration. Lives as long as its server; clients come and go. Every method except
+ * {@link #executor()} and {@link #close()} runs on the device thread.
+ */
+final class DeviceHost implements AutoCloseable {
+  private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+  private final DeviceDescriptor descriptor;
+  private final DeviceLayout layout;
+  private final ScheduledThreadPoolExecutor executor;
+  private final ConfigSpace config;
+  private final IrqPort irq;
+  private final DmaEngine dma;
+  private volatile Thread deviceThread;
+  private final BarMemory memory;
+  private final DeviceModel model;
+  private final Migration migration;
+  private final System.Logger log;
+  private volatile BarAccessInterceptor interceptor = BarAccessInterceptor.NONE;
+
+  DeviceHost(DeviceDescriptor descriptor, Wiring wiring) throws java.io.IOException {
+    this.descriptor = descriptor;
+    this.layout = descriptor.layout();
+    this.log = System.getLogger("io.vfu4j.device." + descriptor.name());
+    this.executor = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "vfu4j-device-" + descriptor.name());
+      t.setDaemon(true);
+      deviceThread = t;
+      return t;
+    });
+    executor.setRemoveOnCancelPolicy(true);
+    this.config = new ConfigSpace(layout);
+    this.irq = wiring.irq(config, executor);
+    this.dma = new DmaEngine(config::busMasterEnabled, t -> t == deviceThread, executor);
+    this.memory = BarMemory.create(layout, descriptor.name());
+    this.model = descriptor.create(new Context(), memory.segments());
+    this.migration = new Migration(this);
+  }
+
+  /** How the device reaches interrupts; the standard wiring comes from the irq package. */
+  interface Wiring {
+    IrqPort irq(ConfigSpace config, java.util.concurrent.Executor deviceThread);
+  }
+
+  ScheduledThreadPoolExecutor executor() {
+    return executor;
+  }
+
+  IrqPort irq() {
+    return irq;
+  }
+
+  DmaEngine dma() {
+    return dma;
+  }
+
+  DeviceModel model() {
+    return model;
+  }
+
+  ConfigSpace config() {
+    return config;
+  }
+
+  Migration migration() {
+    return migration;
+  }
+
+  System.Logger log() {
+    return log;
+  }
+
+  /** Installs the step that serves MSI-X table/PBA (or other runtime-emulated BAR ranges). */
+  void interceptor(BarAccessInterceptor interceptor) {
+    this.interceptor = interceptor;
+  }
+
+  DeviceInfo deviceInfo() {
+    return new DeviceInfo(DeviceInfo.FLAG_RESET | DeviceInfo.FLAG_PCI, Regions.COUNT, IrqIndex.COUNT);
+  }
+
+  long regionSize(int index) {
+    return Regions.size(layout, config.size(), index);
+  }
+
+  /** Region info for a client that accepts {@code argsz} bytes, and the fd to send (or null). */
+  record RegionAnswer(RegionInfo info, FileDescriptor fd) {}
+
+  RegionAnswer regionInfo(int index, long argsz) throws ProtocolException {
+    if (index < 0 || index >= Regions.COUNT) {
+      throw ProtocolException.invalid("GET_REGION_INFO: region " + index + " does not exist");
+    }
+    long size = regionSize(index);
+    int flags = size == 0 ? 0 : RegionInfo.FLAG_READ | RegionInfo.FLAG_WRITE;
+    List<SparseArea> areas = index < Regions.ROM ? memory.mmapAreas(index) : List.of();
+    FileDescriptor fd = areas.isEmpty() ? null : memory.fd(index);
+    if (fd != null) {
+      flags |= RegionInfo.FLAG_MMAP;
+    }
+    RegionInfo info = RegionInfo.answer(argsz, flags, index, size, 0, areas);
+    return new RegionAnswer(info, info.capsIncluded() ? fd : null);
+  }
+
+  /** Serves a region read; the range was not checked yet. */
+  byte[] readRegion(int region, long offset, int count) throws ProtocolException {
+    checkRange(region, offset, count);
+    byte[] out = new byte[count];
+    ByteBuffer buf = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+    if (region == Regions.CONFIG) {
+      for (AlignedPieces.Piece p : AlignedPieces.split(offset, count, 4)) {
+        config.read((int) p.offset(), buf.slice(p.index(), p.size()));
+      }
+      return out;
+    }
+    for (AlignedPieces.Piece p : AlignedPieces.split(offset, count, 8)) {
+      long v = readBar(region, p.offset(), p.size());
+      for (int i = 0; i < p.size(); i++) {
+        out[p.index() + i] = (byte) (v >>> (8 * i));
+      }
+    }
+    return out;
+  }
+
+  /** Serves a region write; the range was not checked yet. */
+  void writeRegion(int region, long offset, byte[] data) throws ProtocolException {
+    checkRange(region, offset, data.length);
+    ByteBuffer buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+    if (region == Regions.CONFIG) {
+      for (AlignedPieces.Piece p : AlignedPieces.split(offset, data.length, 4)) {
+        config.write((int) p.offset(), buf.slice(p.index(), p.size()));
+      }
+      irq.configWritten();
+      return;
+    }
+    for (AlignedPieces.Piece p : AlignedPieces.split(offset, data.length, 8)) {
+      long v = 0;
+      for (int i = 0; i < p.size(); i++) {
+        v |= (data[p.index() + i] & 0xffL) << (8 * i);
+      }
+      writeBar(region, p.offset(), p.size(), v);
+    }
+  }
+
+  private void checkRange(int region, long offset, long count) throws ProtocolException {
+    if (region < 0 || region >= Regions.COUNT) {
+      throw ProtocolException.invalid("region " + Integer.toUnsignedString(region) + " does not exist");
+    }
+    long size = regionSize(region);
+    if (size == 0) {
+      throw ProtocolException.invalid("region " + region + " is not implemented");
+    }
+    if (offset < 0 || offset > size || count > size - offset) {
+      throw ProtocolException.invalid("region " + region + ": " + count + " bytes at 0x" + Long.toHexString(offset)
+          + " overrun its size 0x" + Long.toHexString(size));
+    }
+  }
+
+  private long readBar(int bar, long offset, int size) {
+    MemoryRange range = memory.rangeAt(bar, offset, size);
+    if (range != null) {
+      return memory.read(range, offset, size);
+    }
+    BarAccessInterceptor i = interceptor;
+    if (i.claims(bar, offset, size)) {
+      return i.read(bar, offset, size);
+    }
+    return model.read(bar, offset, size);
+  }
+
+  private void writeBar(int bar, long offset, int size, long value) {
+    MemoryRange range = memory.rangeAt(bar, offset, size);
+    if (range != null) {
+      if (!range.readOnly()) {
+        memory.write(range, offset, size, value);
+      }
+      return;
+    }
+    BarAccessInterceptor i = interceptor;
+    if (i.claims(bar, offset, size)) {
+      i.write(bar, offset, size, value);
+      return;
+    }
+    model.write(bar, offset, size, value);
+  }
+
+  /**
+   * The one reset path (DEVICE_RESET, client loss, FLR, PM): config space back to its reset
+   * image, interrupts off, then the model's registers and {@code @OnReset} hooks.
+   */
+  void resetDevice(ResetReason reason) {
+    log.log(System.Logger.Level.DEBUG, "reset: {0}", reason);
+    config.reset();
+    irq.reset();
+    model.reset(reason);
+    irq.configWritten();
+  }
+
+  /** The client went: drop its mappings and eventfds, reset for the next client. */
+  void clientLost() {
+    dma.close();
+    irq.dropClientFds();
+    migration.clientLost();
+    resetDevice(ResetReason.CLIENT_LOST);
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    memory.close();
+  }
+
+  private final class Context implements DeviceContext {
+    @Override
+    public Interrupts interrupts() {
+      return irq.interrupts();
+    }
+
+    @Override
+    public Dma dma() {
+      return dma;
+    }
+
+    @Override
+    public Cancellable schedule(Duration delay, Runnable task) {
+      ScheduledFuture<?> f = executor.schedule(guarded(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+      return () -> f.cancel(false);
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      executor.execute(guarded(task));
+    }
+
+    @Override
+    public System.Logger log() {
+      return log;
+    }
+
+    private Runnable guarded(Runnable task) {
+      return () -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          log.log(System.Logger.Level.WARNING, "device task failed", e);
+        }
+      };
+    }
+  }
+
+  /** Index constants of the PCI IRQ space. */
+  static final class IrqIndex {
+    static final int INTX = 0, MSI = 1, MSIX = 2, ERR = 3, REQ = 4, COUNT = 5;
+
+    private IrqIndex() {}
+  }
+
+  /** Little-endian value access on a memory-range segment; used by {@link BarMemory}. */
+  static long readLe(MemorySegment s, long at, int size) {
+    long v = 0;
+    for (int i = 0; i < size; i++) {
+      v |= (s.get(ValueLayout.JAVA_BYTE, at + i) & 0xffL) << (8 * i);
+    }
+    return v;
+  }
+
+  static void writeLe(MemorySegment s, long at, int size, long value) {
+    if (size == 8) {
+      s.set(LONG_LE, at, value);
+      return;
+    }
+    for (int i = 0; i < size; i++) {
+      s.set(ValueLayout.JAVA_BYTE, at + i, (byte) (value >>> (8 * i)));
+    }
+  }
+}

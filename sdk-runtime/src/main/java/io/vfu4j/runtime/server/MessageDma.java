@@ -1,0 +1,88 @@
+package io.vfu4j.runtime.server;
+
+import io.vfu4j.runtime.dma.DmaMessenger;
+import io.vfu4j.runtime.protocol.Command;
+import io.vfu4j.runtime.protocol.DmaMessages.DmaTransfer;
+import io.vfu4j.runtime.protocol.Errno;
+import io.vfu4j.runtime.protocol.ProtocolException;
+import io.vfu4j.runtime.transport.Message;
+import io.vfu4j.runtime.transport.MessageChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * DMA by message: DMA_READ/DMA_WRITE to the client, split into chunks of the client's
+ * {@code max_data_xfer_size}, all in flight at once. Replies are accepted in both layouts
+ * (spec and QEMU); requests go out in the layout chosen for this client.
+ */
+public final class MessageDma implements DmaMessenger {
+  private final PendingRequests pending;
+  private final MessageChannel channel;
+  private final long chunk;
+  private final boolean qemuLayout;
+
+  MessageDma(PendingRequests pending, MessageChannel channel, long chunk, boolean qemuLayout) {
+    this.pending = pending;
+    this.channel = channel;
+    this.chunk = Math.max(1, chunk);
+    this.qemuLayout = qemuLayout;
+  }
+
+  /** True when requests go out in QEMU's layout. */
+  public boolean qemuLayout() {
+    return qemuLayout;
+  }
+
+  /** Reads {@code length} bytes of guest memory at {@code address}. */
+  @Override
+  public CompletableFuture<byte[]> read(long address, int length) {
+    List<CompletableFuture<byte[]>> parts = new ArrayList<>();
+    for (long done = 0; done < length; done += chunk) {
+      long at = address + done;
+      int n = (int) Math.min(chunk, length - done);
+      parts.add(pending.send(channel, Command.DMA_READ, DmaTransfer.header(at, n).encode(qemuLayout))
+          .thenApply(reply -> readReply(reply, at, n, qemuLayout)));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      byte[] all = new byte[length];
+      int off = 0;
+      for (var p : parts) {
+        byte[] b = p.join();
+        System.arraycopy(b, 0, all, off, b.length);
+        off += b.length;
+      }
+      return all;
+    });
+  }
+
+  /** Writes {@code data} to guest memory at {@code address}. */
+  @Override
+  public CompletableFuture<Void> write(long address, byte[] data) {
+    List<CompletableFuture<Message>> parts = new ArrayList<>();
+    for (long done = 0; done < data.length; done += chunk) {
+      int from = (int) done;
+      int to = (int) Math.min(data.length, done + chunk);
+      byte[] piece = Arrays.copyOfRange(data, from, to);
+      parts.add(pending.send(channel, Command.DMA_WRITE,
+          new DmaTransfer(address + from, piece.length, piece).encode(qemuLayout)));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+  }
+
+  private static byte[] readReply(Message reply, long address, int count, boolean qemuLayout) {
+    reply.closeFds();
+    try {
+      DmaTransfer t = DmaTransfer.decode(reply.payload(), count, qemuLayout);
+      if (t.address() != address) {
+        throw new ProtocolException(Errno.EPROTO, "DMA_READ reply for 0x" + Long.toHexString(t.address())
+            + ", asked 0x" + Long.toHexString(address));
+      }
+      return t.data();
+    } catch (ProtocolException e) {
+      throw new CompletionException(e);
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package io.vfu4j.runtime.transport;
+
+import io.vfu4j.runtime.protocol.FramingException;
+import io.vfu4j.runtime.protocol.Header;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketExtensions;
+
+/**
+ * Framed vfio-user messages on one UNIX stream socket, with fds both ways. One thread reads;
+ * any thread may send (sends are serialised by a lock so messages never interleave). fds travel
+ * with the first bytes of their message.
+ */
+public final class MessageChannel implements Closeable {
+  /** Room for far more fds than any peer may send, so excess fds arrive and can be closed. */
+  private static final int ANCILLARY_BUFFER = 4096;
+  private static final int DISCARD_CHUNK = 64 * 1024;
+
+  private final AFUNIXSocketExtensions fdio;
+  private final InputStream in;
+  private final OutputStream out;
+  private final Closeable socket;
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private volatile long maxPayload;
+
+  private MessageChannel(AFUNIXSocketExtensions fdio, InputStream in, OutputStream out, Closeable socket,
+      long maxPayload) {
+    this.fdio = fdio;
+    this.in = in;
+    this.out = out;
+    this.socket = socket;
+    this.maxPayload = maxPayload;
+  }
+
+  /** Wraps a connected socket; payloads above {@code maxPayload} bytes are discarded. */
+  public static MessageChannel of(AFUNIXSocket socket, long maxPayload) throws IOException {
+    socket.ensureAncillaryReceiveBufferSize(ANCILLARY_BUFFER);
+    return new MessageChannel(socket, socket.getInputStream(), socket.getOutputStream(), socket, maxPayload);
+  }
+
+  /** Wraps a connected blocking channel (one end of a twin socket pair). */
+  public static MessageChannel of(AFUNIXSocketChannel channel, long maxPayload) throws IOException {
+    channel.configureBlocking(true);
+    channel.ensureAncillaryReceiveBufferSize(ANCILLARY_BUFFER);
+    return new MessageChannel(channel, Channels.newInputStream(channel), Channels.newOutputStream(channel), channel,
+        maxPayload);
+  }
+
+  /** Changes the receive limit (after VERSION negotiated it). */
+  public void maxPayload(long bytes) {
+    this.maxPayload = bytes;
+  }
+
+  /**
+   * Reads the next message. Returns null when the peer closed the stream between messages.
+   *
+   * @throws FramingException the stream broke mid-message or carried a header that cannot be trusted
+   */
+  public Message receive() throws IOException {
+    byte[] head = new byte[Header.SIZE];
+    int got = readFully(head, 0, head.length, true);
+    if (got == 0) {
+      return null;
+    }
+    FileDescriptor[] fds = takeFds();
+    Header header;
+    try {
+      header = Header.decode(head);
+    } catch (FramingException e) {
+      Fds.close(fds);
+      throw e;
+    }
+    long payloadSize = header.payloadSize();
+    try {
+      if (payloadSize > maxPayload) {
+        discard(payloadSize);
+        return new Message(header, new byte[0], concat(fds, takeFds()), true);
+      }
+      byte[] payload = new byte[(int) payloadSize];
+      readFully(payload, 0, payload.length, false);
+      return new Message(header, payload, concat(fds, takeFds()), false);
+    } catch (IOException e) {
+      Fds.close(fds);
+      throw e;
+    }
+  }
+
+  /** Sends one message; {@code fds} go with its first bytes. */
+  public void send(Header header, byte[] payload, FileDescriptor... fds) throws IOException {
+    byte[] bytes = Arrays.copyOf(header.encode(), Header.SIZE + payload.length);
+    System.arraycopy(payload, 0, bytes, Header.SIZE, payload.length);
+    sendRaw(bytes, fds);
+  }
+
+  /** Sends bytes as they are (malformed-message tests use it too). */
+  public void sendRaw(byte[] bytes, FileDescriptor... fds) throws IOException {
+    writeLock.lock();
+    try {
+      if (fds != null && fds.length > 0) {
+        fdio.setOutboundFileDescriptors(fds);
+      }
+      out.write(bytes);
+      out.flush();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Reads raw bytes (tests: what a peer sent, without framing). Returns -1 at end of stream. */
+  public int readRaw(byte[] buf) throws IOException {
+    return in.read(buf);
+  }
+
+  private int readFully(byte[] buf, int off, int len, boolean eofAtStartIsClean) throws IOException {
+    int done = 0;
+    while (done < len) {
+      int n;
+      try {
+        n = in.read(buf, off + done, len - done);
+      } catch (EOFException e) {
+        n = -1;
+      }
+      if (n < 0) {
+        if (done == 0 && eofAtStartIsClean) {
+          return 0;
+        }
+        throw new FramingException("peer closed the stream mid-message after " + done + " of " + len + " bytes");
+      }
+      done += n;
+    }
+    return done;
+  }
+
+  private void discard(long bytes) throws IOException {
+    byte[] sink = new byte[(int) Math.min(DISCARD_CHUNK, bytes)];
+    long left = bytes;
+    while (left > 0) {
+      int n = readFully(sink, 0, (int) Math.min(sink.length, left), false);
+      left -= n;
+      Fds.close(takeFds());
+    }
+  }
+
+  private FileDescriptor[] takeFds() throws IOException {
+    FileDescriptor[] fds = fdio.getReceivedFileDescriptors();
+    return fds == null ? new FileDescriptor[0] : fds;
+  }
+
+  private static FileDescriptor[] concat(FileDescriptor[] a, FileDescriptor[] b) {
+    if (b.length == 0) {
+      return a;
+    }
+    FileDescriptor[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
+  /** Shuts the socket; a blocked {@link #receive()} returns or fails. */
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
