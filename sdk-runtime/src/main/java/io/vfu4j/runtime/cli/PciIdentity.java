@@ -28,14 +28,18 @@ public record PciIdentity(int vendorId, int deviceId, int classCode, int revisio
     /** A short human description, e.g. {@code MSI at 0x40 (1 vector, 64-bit, no masking)}. */
     public String describe() {
       return switch (id) {
-        case 0x05 -> String.format("MSI at 0x%02x (%d vector(s), %s, %s)", offset, 1 << ((control >> 1) & 7),
+        case 0x05 -> String.format("MSI at 0x%02x (%s, %s, %s)", offset, vectors(1 << ((control >> 1) & 7)),
             (control & 0x80) != 0 ? "64-bit" : "32-bit", (control & 0x100) != 0 ? "per-vector masking" : "no masking");
-        case 0x11 -> String.format("MSI-X at 0x%02x (%d vectors)", offset, (control & 0x7ff) + 1);
+        case 0x11 -> String.format("MSI-X at 0x%02x (%s)", offset, vectors((control & 0x7ff) + 1));
         case 0x01 -> String.format("power management at 0x%02x", offset);
         case 0x10 -> String.format("PCI Express at 0x%02x", offset);
         case 0x09 -> String.format("vendor-specific at 0x%02x", offset);
         default -> String.format("capability 0x%02x at 0x%02x", id, offset);
       };
+    }
+
+    private static String vectors(int count) {
+      return count == 1 ? "1 vector" : count + " vectors";
     }
   }
 
