@@ -17,13 +17,15 @@ public final class Edu_Registers implements DeviceModel {
   /**
    * Identifies the register layout in saved state.
    */
-  private static final long LAYOUT_HASH = 0x68cebd0d25ffd5bdL;
+  private static final long LAYOUT_HASH = 0x8c7f5fa237581a2L;
 
   private static final RegisterPolicy IDENTIFICATION = new RegisterPolicy(0xffffffffL, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
 
   private static final RegisterPolicy LIVENESS = new RegisterPolicy(0xffffffffL, 0xffffffffL, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
 
   private static final RegisterPolicy FACTORIAL = new RegisterPolicy(0xffffffffL, 0xffffffffL, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
+
+  private static final RegisterPolicy SCRATCH = new RegisterPolicy(0xffffffffL, 0xffffffffL, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
 
   private static final RegisterPolicy STATUS = new RegisterPolicy(0x81L, 0x80L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
 
@@ -68,11 +70,14 @@ public final class Edu_Registers implements DeviceModel {
       case 0x0 -> {
         return readIdentification(offset - 0x0L, size);
       }
-      case 0x4, 0x5, 0x6, 0x7 -> {
+      case 0x4 -> {
         return readLiveness(offset - 0x4L, size);
       }
       case 0x8 -> {
         return readFactorial(offset - 0x8L, size);
+      }
+      case 0x10, 0x11, 0x12, 0x13 -> {
+        return readScratch(offset - 0x10L, size);
       }
       case 0x20 -> {
         return readStatus(offset - 0x20L, size);
@@ -110,11 +115,14 @@ public final class Edu_Registers implements DeviceModel {
       case 0x0 -> {
         writeIdentification(offset - 0x0L, size, value);
       }
-      case 0x4, 0x5, 0x6, 0x7 -> {
+      case 0x4 -> {
         writeLiveness(offset - 0x4L, size, value);
       }
       case 0x8 -> {
         writeFactorial(offset - 0x8L, size, value);
+      }
+      case 0x10, 0x11, 0x12, 0x13 -> {
+        writeScratch(offset - 0x10L, size, value);
       }
       case 0x20 -> {
         writeStatus(offset - 0x20L, size, value);
@@ -165,7 +173,7 @@ public final class Edu_Registers implements DeviceModel {
   }
 
   private long readLiveness(long at, int size) {
-    if ((7 & size) == 0 || (at & (size - 1)) != 0) {
+    if ((4 & size) == 0 || (at & (size - 1)) != 0) {
       return RegisterPolicy.allOnes(size);
     }
     long lane = RegisterPolicy.lane(at, size);
@@ -175,7 +183,7 @@ public final class Edu_Registers implements DeviceModel {
   }
 
   private void writeLiveness(long at, int size, long value) {
-    if ((7 & size) == 0 || (at & (size - 1)) != 0) {
+    if ((4 & size) == 0 || (at & (size - 1)) != 0) {
       return;
     }
     long lane = RegisterPolicy.lane(at, size);
@@ -204,6 +212,26 @@ public final class Edu_Registers implements DeviceModel {
     long next = FACTORIAL.write(old, value << (at << 3), lane);
     device.factorial = (int) next;
     device.compute((int) old, (int) next);
+  }
+
+  private long readScratch(long at, int size) {
+    if ((7 & size) == 0 || (at & (size - 1)) != 0) {
+      return RegisterPolicy.allOnes(size);
+    }
+    long lane = RegisterPolicy.lane(at, size);
+    long stored = (device.scratch & 0xffffffffL);
+    long seen = stored;
+    return (SCRATCH.visible(seen) & lane) >>> (at << 3);
+  }
+
+  private void writeScratch(long at, int size, long value) {
+    if ((7 & size) == 0 || (at & (size - 1)) != 0) {
+      return;
+    }
+    long lane = RegisterPolicy.lane(at, size);
+    long old = (device.scratch & 0xffffffffL);
+    long next = SCRATCH.write(old, value << (at << 3), lane);
+    device.scratch = (int) next;
   }
 
   private long readStatus(long at, int size) {
@@ -347,6 +375,7 @@ public final class Edu_Registers implements DeviceModel {
     device.identification = (int) 0x10000edL;
     device.liveness = (int) 0x0L;
     device.factorial = (int) 0x0L;
+    device.scratch = (int) 0x0L;
     device.status = (int) 0x0L;
     device.irqStatus = (int) 0x0L;
     device.irqRaise = (int) 0x0L;
@@ -364,6 +393,7 @@ public final class Edu_Registers implements DeviceModel {
     out.writeInt(device.identification);
     out.writeInt(device.liveness);
     out.writeInt(device.factorial);
+    out.writeInt(device.scratch);
     out.writeInt(device.status);
     out.writeInt(device.irqStatus);
     out.writeInt(device.irqRaise);
@@ -383,6 +413,7 @@ public final class Edu_Registers implements DeviceModel {
     int vIdentification = in.readInt();
     int vLiveness = in.readInt();
     int vFactorial = in.readInt();
+    int vScratch = in.readInt();
     int vStatus = in.readInt();
     int vIrqStatus = in.readInt();
     int vIrqRaise = in.readInt();
@@ -395,6 +426,7 @@ public final class Edu_Registers implements DeviceModel {
     device.identification = vIdentification;
     device.liveness = vLiveness;
     device.factorial = vFactorial;
+    device.scratch = vScratch;
     device.status = vStatus;
     device.irqStatus = vIrqStatus;
     device.irqRaise = vIrqRaise;

@@ -29,11 +29,14 @@ public class Edu {
   @Register(bar = 0, offset = 0x00, access = Access.RO, reset = 0x010000ed)
   int identification;
 
-  @Register(bar = 0, offset = 0x04, accessSizes = {1, 2, 4})
+  @Register(bar = 0, offset = 0x04)
   int liveness;
 
   @Register(bar = 0, offset = 0x08)
   int factorial;
+
+  @Register(bar = 0, offset = 0x10, accessSizes = {1, 2, 4})
+  int scratch;
 
   @Register(bar = 0, offset = 0x20, fields = {
       @Field(name = "computing", bits = "0", access = Access.RO),
