@@ -3,6 +3,7 @@ package io.vfu4j.runtime.server;
 import io.vfu4j.api.ResetReason;
 import io.vfu4j.runtime.protocol.Command;
 import io.vfu4j.runtime.protocol.DeviceMessages.IndexQuery;
+import io.vfu4j.runtime.protocol.DeviceMessages.IrqInfo;
 import io.vfu4j.runtime.protocol.DeviceMessages.RegionIoFds;
 import io.vfu4j.runtime.protocol.DeviceMessages.SetIrqs;
 import io.vfu4j.runtime.protocol.DmaMessages.DmaMap;
@@ -18,6 +19,7 @@ import io.vfu4j.runtime.protocol.RegionMessages.WriteMulti;
 import io.vfu4j.runtime.transport.Fds;
 import io.vfu4j.runtime.transport.Message;
 import java.io.FileDescriptor;
+import java.util.List;
 
 /**
  * Decodes and serves one client command on the device thread. Every refusal is a
@@ -74,7 +76,8 @@ final class CommandHandler {
       }
       case DEVICE_GET_IRQ_INFO -> {
         IndexQuery q = IndexQuery.decode(p, 16, "GET_IRQ_INFO");
-        yield Reply.of(host.irq().info(q.index()).encode());
+        io.vfu4j.runtime.irq.IrqInfo info = host.irq().info(q.index());
+        yield Reply.of(new IrqInfo(info.flags(), q.index(), info.count()).encode());
       }
       case DEVICE_SET_IRQS -> {
         SetIrqs s;
@@ -84,7 +87,7 @@ final class CommandHandler {
           Fds.close(fds);
           throw e;
         }
-        host.irq().setIrqs(s, fds);
+        host.irq().setIrqs(s.flags(), s.index(), (int) s.start(), (int) s.count(), s.data(), List.of(fds));
         yield Reply.EMPTY;
       }
       case REGION_READ -> {

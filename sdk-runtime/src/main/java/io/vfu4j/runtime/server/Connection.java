@@ -35,6 +35,7 @@ final class Connection {
   private final PendingRequests pending;
   private MessageChannel main;
   private MessageChannel twin;
+  private java.io.Closeable twinPeerEnd;
   private CommandHandler handler;
 
   Connection(DeviceHost host, ServerOptions options, AFUNIXSocket socket) {
@@ -63,7 +64,7 @@ final class Connection {
 
   /** Shuts the sockets; the reader then leaves its loop. */
   void closeQuietly() {
-    for (var c : new java.io.Closeable[] {main, twin, socket}) {
+    for (var c : new java.io.Closeable[] {main, twin, twinPeerEnd, socket}) {
       try {
         if (c != null) {
           c.close();
@@ -126,7 +127,9 @@ final class Connection {
     byte[] payload = answer.encode();
     main.send(request.reply(payload.length), payload, fds);
     if (pair != null) {
-      pair.getSocket2().close();
+      // Our copy of the client's end stays open until the connection ends: junixsocket's close
+      // shuts the socket down, which would break the copy the client just received.
+      twinPeerEnd = pair.getSocket2();
       Thread t = new Thread(() -> {
         try {
           readLoop(twin, false);

@@ -5,6 +5,8 @@ import io.vfu4j.api.Dma;
 import io.vfu4j.api.Interrupts;
 import io.vfu4j.api.ResetReason;
 import io.vfu4j.runtime.dma.DmaEngine;
+import io.vfu4j.runtime.irq.IrqController;
+import io.vfu4j.runtime.irq.IrqFlags;
 import io.vfu4j.runtime.pci.ConfigSpace;
 import io.vfu4j.runtime.protocol.DeviceMessages.DeviceInfo;
 import io.vfu4j.runtime.protocol.DeviceMessages.RegionInfo;
@@ -38,7 +40,7 @@ final class DeviceHost implements AutoCloseable {
   private final DeviceLayout layout;
   private final ScheduledThreadPoolExecutor executor;
   private final ConfigSpace config;
-  private final IrqPort irq;
+  private final IrqController irq;
   private final DmaEngine dma;
   private volatile Thread deviceThread;
   private final BarMemory memory;
@@ -47,7 +49,7 @@ final class DeviceHost implements AutoCloseable {
   private final System.Logger log;
   private volatile BarAccessInterceptor interceptor = BarAccessInterceptor.NONE;
 
-  DeviceHost(DeviceDescriptor descriptor, Wiring wiring) throws java.io.IOException {
+  DeviceHost(DeviceDescriptor descriptor) throws java.io.IOException {
     this.descriptor = descriptor;
     this.layout = descriptor.layout();
     this.log = System.getLogger("io.vfu4j.device." + descriptor.name());
@@ -59,23 +61,18 @@ final class DeviceHost implements AutoCloseable {
     });
     executor.setRemoveOnCancelPolicy(true);
     this.config = new ConfigSpace(layout);
-    this.irq = wiring.irq(config, executor);
+    this.irq = new IrqController(ConfigInterruptState.counts(layout.config()), new ConfigInterruptState(config));
     this.dma = new DmaEngine(config::busMasterEnabled, t -> t == deviceThread, executor);
     this.memory = BarMemory.create(layout, descriptor.name());
     this.model = descriptor.create(new Context(), memory.segments());
     this.migration = new Migration(this);
   }
 
-  /** How the device reaches interrupts; the standard wiring comes from the irq package. */
-  interface Wiring {
-    IrqPort irq(ConfigSpace config, java.util.concurrent.Executor deviceThread);
-  }
-
   ScheduledThreadPoolExecutor executor() {
     return executor;
   }
 
-  IrqPort irq() {
+  IrqController irq() {
     return irq;
   }
 
@@ -105,7 +102,7 @@ final class DeviceHost implements AutoCloseable {
   }
 
   DeviceInfo deviceInfo() {
-    return new DeviceInfo(DeviceInfo.FLAG_RESET | DeviceInfo.FLAG_PCI, Regions.COUNT, IrqIndex.COUNT);
+    return new DeviceInfo(DeviceInfo.FLAG_RESET | DeviceInfo.FLAG_PCI, Regions.COUNT, IrqFlags.INDEX_COUNT);
   }
 
   long regionSize(int index) {
@@ -158,7 +155,7 @@ final class DeviceHost implements AutoCloseable {
       for (AlignedPieces.Piece p : AlignedPieces.split(offset, data.length, 4)) {
         config.write((int) p.offset(), buf.slice(p.index(), p.size()));
       }
-      irq.configWritten();
+      afterConfigWrite();
       return;
     }
     for (AlignedPieces.Piece p : AlignedPieces.split(offset, data.length, 8)) {
@@ -212,22 +209,30 @@ final class DeviceHost implements AutoCloseable {
     model.write(bar, offset, size, value);
   }
 
+  /** Config space changed: INTx disable may have been cleared with the level still up. */
+  void afterConfigWrite() {
+    irq.intxDisableChanged();
+  }
+
   /**
    * The one reset path (DEVICE_RESET, client loss, FLR, PM): config space back to its reset
-   * image, interrupts off, then the model's registers and {@code @OnReset} hooks.
+   * image (so MSI/MSI-X are off), then the model's registers and {@code @OnReset} hooks, then
+   * Status bit 3 re-synced to the INTx level. Eventfds stay registered, as with kernel VFIO and
+   * libvfio-user: QEMU reprograms interrupts itself around a reset. Client loss closes them
+   * first ({@link #clientLost()}).
    */
   void resetDevice(ResetReason reason) {
     log.log(System.Logger.Level.DEBUG, "reset: {0}", reason);
     config.reset();
-    irq.reset();
     model.reset(reason);
-    irq.configWritten();
+    config.setInterruptStatus(irq.intxAsserted());
+    afterConfigWrite();
   }
 
   /** The client went: drop its mappings and eventfds, reset for the next client. */
   void clientLost() {
     dma.close();
-    irq.dropClientFds();
+    irq.close();
     migration.clientLost();
     resetDevice(ResetReason.CLIENT_LOST);
   }
@@ -241,7 +246,7 @@ final class DeviceHost implements AutoCloseable {
   private final class Context implements DeviceContext {
     @Override
     public Interrupts interrupts() {
-      return irq.interrupts();
+      return irq;
     }
 
     @Override
@@ -274,13 +279,6 @@ final class DeviceHost implements AutoCloseable {
         }
       };
     }
-  }
-
-  /** Index constants of the PCI IRQ space. */
-  static final class IrqIndex {
-    static final int INTX = 0, MSI = 1, MSIX = 2, ERR = 3, REQ = 4, COUNT = 5;
-
-    private IrqIndex() {}
   }
 
   /** Little-endian value access on a memory-range segment; used by {@link BarMemory}. */

@@ -154,7 +154,7 @@ final class Migration {
     }
     host.model().loadState(in);
     host.config().write(0, ByteBuffer.wrap(config));
-    host.irq().configWritten();
+    host.afterConfigWrite();
   }
 
   MigData read(MigData request) throws ProtocolException {

@@ -51,7 +51,7 @@ public final class VfioUserServer implements AutoCloseable {
     if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new FileAlreadyExistsException(path.toString(), null, "socket path exists; remove it or pick another");
     }
-    DeviceHost host = new DeviceHost(descriptor, Wirings.standard());
+    DeviceHost host = new DeviceHost(descriptor);
     AFUNIXServerSocket server = AFUNIXServerSocket.newInstance();
     try {
       server.bind(AFUNIXSocketAddress.of(path), 1);

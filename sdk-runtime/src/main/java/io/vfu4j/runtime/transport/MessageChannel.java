@@ -8,7 +8,6 @@ import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 import org.newsclub.net.unix.AFUNIXSocket;
@@ -49,10 +48,10 @@ public final class MessageChannel implements Closeable {
 
   /** Wraps a connected blocking channel (one end of a twin socket pair). */
   public static MessageChannel of(AFUNIXSocketChannel channel, long maxPayload) throws IOException {
+    // Plain streams of the channel's socket: Channels.newInputStream/newOutputStream would share
+    // the channel's blocking lock between the reading and the writing thread.
     channel.configureBlocking(true);
-    channel.ensureAncillaryReceiveBufferSize(ANCILLARY_BUFFER);
-    return new MessageChannel(channel, Channels.newInputStream(channel), Channels.newOutputStream(channel), channel,
-        maxPayload);
+    return of((AFUNIXSocket) channel.socket(), maxPayload);
   }
 
   /** Changes the receive limit (after VERSION negotiated it). */

@@ -179,6 +179,30 @@ class CommandsTest extends ServerFixture {
   }
 
   @Test
+  void intxFiresTheEventfdAndMirrorsTheLevelInStatus() throws Exception {
+    VfioUserClient c = client();
+    assertThat(c.irqInfo(0).count()).isEqualTo(1);
+    var fds = c.enableInterrupts(0, 1);
+    try (var intx = fds.get(0)) {
+      c.write(0, 0x2c, 4, 1);
+      assertThat(intx.await(java.time.Duration.ofSeconds(5))).isEqualTo(1);
+      assertThat(c.config16(6) & 0x08).isEqualTo(0x08);
+      c.write(0, 0x2c, 4, 0);
+      assertThat(c.config16(6) & 0x08).isZero();
+    }
+  }
+
+  @Test
+  void setIrqsRefusesOutOfRangeVectors() throws Exception {
+    VfioUserClient c = client();
+    int trigger = io.vfu4j.runtime.protocol.DeviceMessages.SetIrqs.ACTION_TRIGGER;
+    int none = io.vfu4j.runtime.protocol.DeviceMessages.SetIrqs.DATA_NONE;
+    assertThat(errno(() -> c.setIrqs(trigger | none, 1, 0, 1, new byte[0]))).isEqualTo(Errno.EINVAL); // no MSI
+    assertThat(errno(() -> c.setIrqs(trigger | none, 5, 0, 1, new byte[0]))).isEqualTo(Errno.EINVAL);
+    assertThat(errno(() -> c.setIrqs(trigger, 0, 0, 1, new byte[0]))).isEqualTo(Errno.EINVAL);
+  }
+
+  @Test
   void migrationFeatureAndStateMachineRoundTrip() throws Exception {
     VfioUserClient c = client();
     byte[] mig = c.deviceFeature(FeatureMessages.MIGRATION | FeatureMessages.GET, 16, new byte[0]);

@@ -22,7 +22,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A hand-written device for the server tests. BAR0 (4 KiB) holds registers:
  * 0x00 ID (RO), 0x04 scratch, 0x08 a 64-bit register, 0x10 DMA address (64-bit), 0x18 DMA
  * length, 0x1c DMA go (reads guest memory at the address, writes it back incremented by one per
- * byte right after it), 0x20 append-only log, 0x24 log length, 0x28 DMA status (1 done, 2 failed).
+ * byte right after it), 0x20 append-only log, 0x24 log length, 0x28 DMA status (1 done, 2 failed),
+ * 0x2c interrupt line (write 1 raises vector 0, 0 lowers it).
  * BAR2 (8 KiB): plain memory at 0x0 (256 bytes) and an mmap range at 0x1000 (4 KiB).
  */
 final class TestDevice implements DeviceModel {
@@ -38,6 +39,7 @@ final class TestDevice implements DeviceModel {
   long dmaAddress;
   int dmaLength;
   volatile int dmaStatus;
+  volatile Throwable dmaError;
 
   TestDevice(DeviceContext ctx, List<MemorySegment> memory) {
     this.ctx = ctx;
@@ -82,6 +84,13 @@ final class TestDevice implements DeviceModel {
       case 0x18 -> dmaLength = (int) value;
       case 0x1c -> startDma();
       case 0x20 -> log.add(value);
+      case 0x2c -> {
+        if (value != 0) {
+          ctx.interrupts().raise(0);
+        } else {
+          ctx.interrupts().lower(0);
+        }
+      }
       default -> { }
     }
   }
@@ -97,7 +106,10 @@ final class TestDevice implements DeviceModel {
         buf.set(ValueLayout.JAVA_BYTE, i, (byte) (buf.get(ValueLayout.JAVA_BYTE, i) + 1));
       }
       return ctx.dma().writeAsync(at + n, buf);
-    }).whenComplete((v, e) -> dmaStatus = e == null ? 1 : 2);
+    }).whenComplete((v, e) -> {
+      dmaError = e;
+      dmaStatus = e == null ? 1 : 2;
+    });
   }
 
   @Override
