@@ -10,6 +10,9 @@ import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -303,6 +306,16 @@ public final class DmaEngine implements Dma, AutoCloseable {
 
   private void transfer(long address, MemorySegment buffer, Direction direction)
       throws DmaException {
+    try {
+      transferChecked(address, buffer, direction);
+    } catch (InternalError e) {
+      // second line of defence for a late-delivered memory fault, see rawCopyHandle
+      throw new DmaException(address, "guest memory fault (file shrunk?)", e);
+    }
+  }
+
+  private void transferChecked(long address, MemorySegment buffer, Direction direction)
+      throws DmaException {
     List<Piece> pieces = resolve(address, buffer.byteSize(), direction);
     if (pieces.stream().allMatch(Piece::fdBacked)) {
       copyAll(pieces, buffer, direction);
@@ -358,7 +371,7 @@ public final class DmaEngine implements Dma, AutoCloseable {
         sent.add(sendMessages(current, piece, buffer, direction));
       }
       done = CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
-    } catch (DmaException | RuntimeException e) {
+    } catch (DmaException | RuntimeException | InternalError e) {
       done = CompletableFuture.failedFuture(e);
     }
     done.whenComplete(
@@ -483,11 +496,9 @@ public final class DmaEngine implements Dma, AutoCloseable {
     MemorySegment memory = piece.region().memory();
     try {
       if (direction == Direction.READ) {
-        MemorySegment.copy(
-            memory, piece.regionOffset(), buffer, piece.bufferOffset(), piece.length());
+        invokeCopy(memory, piece.regionOffset(), buffer, piece.bufferOffset(), piece.length());
       } else {
-        MemorySegment.copy(
-            buffer, piece.bufferOffset(), memory, piece.regionOffset(), piece.length());
+        invokeCopy(buffer, piece.bufferOffset(), memory, piece.regionOffset(), piece.length());
       }
     } catch (IllegalStateException e) {
       throw new DmaException(piece.address(), "mapping was removed during the DMA", e);
@@ -495,6 +506,46 @@ public final class DmaEngine implements Dma, AutoCloseable {
       // SIGBUS: the client truncated the file behind a mapping after DMA_MAP
       throw new DmaException(piece.address(), "guest memory fault (file shrunk?)", e);
     }
+  }
+
+  /**
+   * The copy, called through a method handle held in a non-final field. HotSpot reports a fault
+   * in mapped memory asynchronously: the InternalError surfaces at the next safepoint poll, which
+   * after inlining may lie outside any try block of ours (even in the device's code). The JIT
+   * cannot inline a call through a non-constant handle, so the poll at the return of {@link
+   * #rawCopy} delivers the error at the call site, inside {@link #copy}'s try.
+   */
+  @SuppressWarnings("FieldMayBeFinal") // deliberately not final: see invokeCopy
+  private static MethodHandle rawCopyHandle = findRawCopy();
+
+  private static MethodHandle findRawCopy() {
+    try {
+      return MethodHandles.lookup()
+          .findStatic(
+              DmaEngine.class,
+              "rawCopy",
+              MethodType.methodType(
+                  void.class,
+                  MemorySegment.class, long.class, MemorySegment.class, long.class, long.class));
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private static void invokeCopy(
+      MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long length) {
+    try {
+      rawCopyHandle.invokeExact(src, srcOffset, dst, dstOffset, length);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable impossible) {
+      throw new IllegalStateException(impossible);
+    }
+  }
+
+  private static void rawCopy(
+      MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long length) {
+    MemorySegment.copy(src, srcOffset, dst, dstOffset, length);
   }
 
   /** Sends the messages for one message-only piece; completes when all replies are in. */

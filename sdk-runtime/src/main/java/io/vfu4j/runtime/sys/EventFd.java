@@ -2,6 +2,7 @@ package io.vfu4j.runtime.sys;
 
 import java.io.FileDescriptor;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -11,10 +12,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (an interrupt eventfd received with SET_IRQS). Closing it closes the fd exactly once.
  *
  * <p>{@link #signal()} never blocks: adopted fds are switched to non-blocking mode, so a peer
- * that lets the counter fill up only loses signals. {@link #await} blocks the calling thread in
- * poll(2); call it from platform threads only.
+ * that lets the counter fill up only loses signals. {@link #readCounter()} never blocks either.
  */
 public final class EventFd implements AutoCloseable {
+  private static final Duration VIRTUAL_POLL_INTERVAL = Duration.ofMillis(1);
+
   private final int fd;
   private final FileDescriptor descriptor;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -94,14 +96,28 @@ public final class EventFd implements AutoCloseable {
 
   /**
    * Waits up to {@code timeout} for a signal, then reads and resets the counter; 0 on timeout.
-   * Blocks a platform thread: do not call it on a virtual thread.
+   * On a platform thread it blocks in poll(2). On a virtual thread it checks without blocking and
+   * sleeps between checks, because a blocking downcall would pin the carrier thread.
    */
   public long await(Duration timeout) throws IOException {
     ensureOpen();
-    if (!Native.pollReadable(fd, timeout)) {
-      return 0;
+    if (!Thread.currentThread().isVirtual()) {
+      return Native.pollReadable(fd, timeout) ? Native.readCounter(fd) : 0;
     }
-    return Native.readCounter(fd);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long counter = readCounter();
+      long left = deadline - System.nanoTime();
+      if (counter != 0 || left <= 0) {
+        return counter;
+      }
+      try {
+        Thread.sleep(Duration.ofNanos(Math.min(left, VIRTUAL_POLL_INTERVAL.toNanos())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while waiting for eventfd " + fd);
+      }
+    }
   }
 
   private void ensureOpen() throws IOException {

@@ -302,4 +302,31 @@ class DmaEngineTest {
     assertThat(ram.segment().elements(JAVA_BYTE).filter(b -> b.get(JAVA_BYTE, 0) != 0).count())
         .isZero();
   }
+
+  @Test
+  void faultsAreCaughtAlsoOnceTheCopyPathIsCompiled() throws Exception {
+    var ram = guestRam(4 * PAGE);
+    engine.map(0, 4 * PAGE, 0, RW, received(ram));
+    var small = MemorySegment.ofArray(new byte[8]);
+    var large = MemorySegment.ofArray(new byte[1024]);
+    for (int i = 0; i < 20_000; i++) { // let the JIT compile the small and bulk copy paths
+      engine.read(3 * PAGE + (i % 64), small);
+      engine.write(3 * PAGE, large);
+    }
+    Native.ftruncate(ram.fd(), PAGE);
+    int failures = 0;
+    for (int i = 0; i < 1000; i++) {
+      try {
+        engine.read(3 * PAGE + (i % 64), small);
+      } catch (DmaException expected) {
+        failures++;
+      }
+      try {
+        engine.write(2 * PAGE, large);
+      } catch (DmaException expected) {
+        failures++;
+      }
+    }
+    assertThat(failures).isEqualTo(2000);
+  }
 }

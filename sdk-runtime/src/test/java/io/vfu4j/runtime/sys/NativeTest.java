@@ -96,4 +96,25 @@ class NativeTest {
         .hasMessageContaining("EBADF");
     assertThatThrownBy(() -> Native.ftruncate(-5, 1)).hasMessageContaining("EBADF");
   }
+
+  @Test
+  void awaitOnAVirtualThreadSeesASignalFromAnotherThread() throws Exception {
+    try (var eventFd = EventFd.create()) {
+      var result = new java.util.concurrent.atomic.AtomicLong(-1);
+      Thread waiter =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      result.set(eventFd.await(Duration.ofSeconds(5)));
+                    } catch (IOException e) {
+                      result.set(-2);
+                    }
+                  });
+      Thread.sleep(20);
+      eventFd.signal();
+      waiter.join();
+      assertThat(result.get()).isEqualTo(1);
+    }
+  }
 }
