@@ -70,6 +70,7 @@ public final class ConfigSpace {
   private final int pasid;
   private final int msiMaskOffset; // -1 without per-vector masking
   private final MsixTable msixTable;
+  private final byte[] stickyMask;
   private Listener[] listeners = new Listener[0];
   private boolean priRequestsOutstanding;
   private IommuEnables iommuEnables = IommuEnables.DISABLED;
@@ -94,6 +95,7 @@ public final class ConfigSpace {
     } else {
       this.msiMaskOffset = -1;
     }
+    this.stickyMask = stickyMask(bytes.length, pm, aer);
     if (msix >= 0) {
       int vectors = (u16(bytes, msix + MSIX_FLAGS) & 0x7ff) + 1;
       int table = u32(bytes, msix + MSIX_TABLE);
@@ -103,6 +105,18 @@ public final class ConfigSpace {
     } else {
       this.msixTable = null;
     }
+  }
+
+  /** Bits that survive FLR and soft resets (RWS/RW1CS): AER status..control, PME_En, PME_Status. */
+  private static byte[] stickyMask(int size, int pm, int aer) {
+    byte[] sticky = new byte[size];
+    if (pm >= 0) {
+      put16(sticky, pm + PM_CTRL, PM_PME_ENABLE | PM_PME_STATUS);
+    }
+    if (aer >= 0) {
+      Arrays.fill(sticky, aer + AER_UNCOR_STATUS, aer + AER_CAP + 4, (byte) 0xff);
+    }
+    return sticky;
   }
 
   private int offsetOf(int id, boolean extended) {
@@ -154,7 +168,10 @@ public final class ConfigSpace {
     if (pri >= 0 && touches(offset, end, pri + PRI_CTRL, 2)) {
       applyPriControl();
     }
-    notifyChanges(oldCommand, oldMsiFlags, oldMsiMask, oldMsixFlags);
+    boolean iommuTouched = (ats >= 0 && touches(offset, end, ats + ATS_CTRL, 2))
+        || (pri >= 0 && touches(offset, end, pri + PRI_CTRL, PRI_SIZE - PRI_CTRL))
+        || (pasid >= 0 && touches(offset, end, pasid + PASID_CTRL, 2));
+    notifyChanges(oldCommand, oldMsiFlags, oldMsiMask, oldMsixFlags, iommuTouched);
     if (resetFlr || resetPm) {
       ResetReason reason = resetFlr ? ResetReason.FLR : ResetReason.POWER_STATE;
       for (Listener listener : listeners) {
@@ -226,7 +243,7 @@ public final class ConfigSpace {
     put16(bytes, pri + PRI_STATUS, stopped ? status | PRI_STATUS_STOPPED : status & ~PRI_STATUS_STOPPED);
   }
 
-  private void notifyChanges(int oldCommand, int oldMsiFlags, int oldMsiMask, int oldMsixFlags) {
+  private void notifyChanges(int oldCommand, int oldMsiFlags, int oldMsiMask, int oldMsixFlags, boolean iommuTouched) {
     int newCommand = command();
     if (newCommand != oldCommand) {
       for (Listener listener : listeners) {
@@ -249,6 +266,13 @@ public final class ConfigSpace {
         }
       }
     }
+    if (iommuTouched) {
+      updateIommuEnables();
+    }
+  }
+
+  /** Re-reads the ATS/PRI/PASID controls and reports a change (allocates only then). */
+  private void updateIommuEnables() {
     IommuEnables now = readIommuEnables();
     if (!now.equals(iommuEnables)) {
       iommuEnables = now;
@@ -296,23 +320,30 @@ public final class ConfigSpace {
   }
 
   /**
-   * Back to the template's reset image (sticky bits included): the one config-space step of every
-   * reset path. Resets the MSI-X table and PRI state too; listeners hear only about changed IOMMU
-   * enables (the ATC must be dropped), the caller owns the rest of the reset.
+   * Back to the template's reset image, sticky bits included (power-on state): the config-space
+   * step of DEVICE_RESET and client loss. Same as {@code reset(ResetReason.CLIENT_LOST)}.
    */
   public void reset() {
-    System.arraycopy(resetImage, 0, bytes, 0, bytes.length);
+    reset(ResetReason.CLIENT_LOST);
+  }
+
+  /**
+   * The config-space step of a reset. FLR and a PM soft reset keep the sticky bits (AER status,
+   * masks, severity and control; PME_En and PME_Status), as hardware does; the other reasons
+   * restore everything. Also resets the MSI-X table (every vector masked) and PRI state.
+   * Listeners hear only about changed IOMMU enables (the ATC must go); the caller owns the rest.
+   */
+  public void reset(ResetReason reason) {
+    boolean keepSticky = reason == ResetReason.FLR || reason == ResetReason.POWER_STATE;
+    for (int i = 0; i < bytes.length; i++) {
+      int sticky = keepSticky ? stickyMask[i] : 0;
+      bytes[i] = (byte) ((resetImage[i] & ~sticky) | (bytes[i] & sticky));
+    }
     priRequestsOutstanding = false;
     if (msixTable != null) {
       msixTable.reset();
     }
-    IommuEnables now = readIommuEnables();
-    if (!now.equals(iommuEnables)) {
-      iommuEnables = now;
-      for (Listener listener : listeners) {
-        listener.iommuEnablesChanged(now);
-      }
-    }
+    updateIommuEnables();
   }
 
   // ------------------------------------------------------------------ header

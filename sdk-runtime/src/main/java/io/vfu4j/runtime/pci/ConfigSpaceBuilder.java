@@ -6,7 +6,10 @@ import io.vfu4j.api.Bar;
 import io.vfu4j.runtime.spi.BarLayout;
 import io.vfu4j.runtime.spi.CapabilityLocation;
 import io.vfu4j.runtime.spi.ConfigSpaceTemplate;
+import io.vfu4j.runtime.spi.DeviceLayout;
+import io.vfu4j.runtime.spi.MemoryRange;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -178,6 +181,16 @@ public final class ConfigSpaceBuilder {
       layExtendedCapabilities(c, caps);
     }
     return new ConfigSpaceTemplate(c.image, c.writeMask, c.w1cMask, caps);
+  }
+
+  /**
+   * {@link #build()} plus the BARs, as the runtime's {@link DeviceLayout}: handy for hand-written
+   * devices (tests) that have no generated descriptor.
+   */
+  public DeviceLayout layout(List<MemoryRange> memoryRanges) {
+    ConfigSpaceTemplate template = build();
+    List<BarLayout> sorted = bars.stream().sorted(Comparator.comparingInt(BarLayout::index)).toList();
+    return new DeviceLayout(sorted, memoryRanges, template);
   }
 
   // ---------------------------------------------------------------- validation

@@ -5,9 +5,11 @@ import static io.vfu4j.runtime.pci.TestDevices.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfu4j.api.Bar;
+import io.vfu4j.api.ResetReason;
 import io.vfu4j.runtime.spi.BarLayout;
 import io.vfu4j.runtime.spi.CapabilityLocation;
 import java.nio.ByteBuffer;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConfigSpaceTest {
@@ -334,5 +336,31 @@ class ConfigSpaceTest {
     assertThat(TestDevices.snapshot(express)).isEqualTo(before);
     assertThat(express.iommuEnables()).isEqualTo(IommuEnables.DISABLED);
     assertThat(events.take()).containsExactly("iommu " + IommuEnables.DISABLED);
+  }
+
+  @Test
+  void flrKeepsStickyBitsAndDeviceResetClearsThem() {
+    int aer = cap(express, CapabilityLocation.AER, true);
+    int pmControl = cap(express, CapabilityLocation.PM, false) + 4;
+    express.recordUncorrectableErrors(1 << 14);
+    write(express, aer + 8, 4, 1 << 20);
+    write(express, pmControl, 2, 0x0103); // PME_En, D3hot
+    write(express, 0x04, 2, 0x0006);
+    express.reset(ResetReason.FLR);
+    assertThat(read(express, aer + 4, 4)).isEqualTo(1 << 14);
+    assertThat(read(express, aer + 8, 4)).isEqualTo(1 << 20);
+    assertThat(read(express, pmControl, 2)).as("PME_En kept, D0").isEqualTo(0x0100);
+    assertThat(express.command()).isZero();
+    express.reset(ResetReason.DEVICE_RESET);
+    assertThat(read(express, aer + 4, 4)).isZero();
+    assertThat(read(express, aer + 8, 4)).isZero();
+    assertThat(read(express, pmControl, 2)).isZero();
+  }
+
+  @Test
+  void layoutListsBarsByIndex() {
+    var layout = ConfigSpaceBuilder.pci(1, 2).bar(TestDevices.IO_32).bar(TestDevices.MEM32_1M).layout(List.of());
+    assertThat(layout.bars()).containsExactly(TestDevices.MEM32_1M, TestDevices.IO_32);
+    assertThat(layout.config().image()).hasSize(256);
   }
 }

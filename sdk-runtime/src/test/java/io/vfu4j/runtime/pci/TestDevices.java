@@ -2,8 +2,6 @@ package io.vfu4j.runtime.pci;
 
 import io.vfu4j.api.Bar;
 import io.vfu4j.runtime.spi.BarLayout;
-import io.vfu4j.runtime.spi.ConfigSpaceTemplate;
-import io.vfu4j.runtime.spi.DeviceLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -43,8 +41,7 @@ final class TestDevices {
   }
 
   static ConfigSpace space(ConfigSpaceBuilder builder) {
-    ConfigSpaceTemplate template = builder.build();
-    return new ConfigSpace(new DeviceLayout(builder.bars, List.of(), template));
+    return new ConfigSpace(builder.layout(List.of()));
   }
 
   static int read(ConfigSpace config, int offset, int size) {
