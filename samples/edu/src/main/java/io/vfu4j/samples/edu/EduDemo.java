@@ -27,7 +27,7 @@ final class EduDemo implements DeviceExtension {
     try (HostSession host = HostSession.connect(socket);
         GuestMemory guest = host.client().mapGuestMemory(0, 1 << 20, true)) {
       out.println("device     " + host.identity().describe());
-      out.printf("BAR0       %d KiB of registers%n", host.client().regionInfo(0).info().size() >> 10);
+      out.printf("BAR0       %d MiB of registers%n", host.client().regionInfo(0).info().size() >> 20);
       host.enable(HostSession.CMD_MEMORY | HostSession.CMD_BUS_MASTER);
       EventFd intx = host.interrupt(HostSession.INTX);
 
