@@ -24,7 +24,8 @@ class EduJarIT {
   @Test
   void servesTheSocketAndRemovesItOnSigterm(@TempDir Path dir) throws Exception {
     Path socket = dir.resolve("edu.sock");
-    try (DeviceProcess device = DeviceProcess.start(JAR, dir.resolve("stderr.txt"), "--socket", socket.toString())) {
+    Path stderr = dir.resolve("stderr.txt");
+    try (DeviceProcess device = DeviceProcess.start(JAR, stderr, "--socket", socket.toString())) {
       device.awaitFile(socket, START);
       try (HostSession host = HostSession.connect(socket)) {
         assertThat(host.identity().vendorId()).isEqualTo(0x1234);
@@ -36,6 +37,22 @@ class EduJarIT {
       assertThat(status).as("exit status after SIGTERM (128 + 15)").isEqualTo(143);
       assertThat(socket).doesNotExist();
     }
+    assertThat(Files.readString(stderr)).as("slf4j-simple logs at info by default")
+        .contains("edu listening on " + socket);
+  }
+
+  @Test
+  void logLevelWarnKeepsInfoQuiet(@TempDir Path dir) throws Exception {
+    Path socket = dir.resolve("edu.sock");
+    Path stderr = dir.resolve("stderr.txt");
+    try (DeviceProcess device = DeviceProcess.start(JAR, stderr, "--socket", socket.toString(), "--log-level", "WARN")) {
+      device.awaitFile(socket, START);
+      try (HostSession host = HostSession.connect(socket)) { // the same steps as the info-level run above
+        assertThat(host.identity().vendorId()).isEqualTo(0x1234);
+      }
+      assertThat(device.terminate(START)).isEqualTo(143);
+    }
+    assertThat(Files.readString(stderr)).doesNotContain("listening");
   }
 
   @Test
