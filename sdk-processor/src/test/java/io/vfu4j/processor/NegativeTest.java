@@ -354,6 +354,13 @@ class NegativeTest {
                     accessSizes = {3, 4}) // <- error
                 int r;
                 """)),
+        Arguments.of("whole-register narrow access without a narrower access size",
+            "register r has narrowAccess = WHOLE_REGISTER but accepts no access narrower than its width 8; add a smaller size to accessSizes or remove narrowAccess",
+            simple("""
+                @Register(bar = 0, offset = 0, width = 8,
+                    narrowAccess = NarrowAccess.WHOLE_REGISTER) // <- error
+                long r;
+                """)),
         Arguments.of("class without a usable constructor",
             "@PciDevice class D has no usable constructor; add a non-private constructor taking (DeviceContext) or no arguments",
             """

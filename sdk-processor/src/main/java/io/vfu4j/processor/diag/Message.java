@@ -43,6 +43,7 @@ public enum Message {
   REGISTER_ARRAY_TYPE("register %s has count %d, so field %s must be an array (%s[]); change the field type or count"),
   ACCESS_SIZE_INVALID("access size %d of register %s is not 1, 2, 4 or 8; remove it"),
   ACCESS_SIZE_WIDER("access size %d of register %s is wider than its width %d; remove it or widen the register"),
+  WHOLE_REGISTER_WITHOUT_NARROW_SIZE("register %s has narrowAccess = WHOLE_REGISTER but accepts no access narrower than its width %d; add a smaller size to accessSizes or remove narrowAccess"),
   BITS_SYNTAX("bits \"%s\" of field %s is not \"msb:lsb\" or \"n\" with msb >= lsb; write e.g. \"7:4\" or \"3\""),
   FIELD_OUTSIDE("field %s bits %d:%d lie outside register %s of %d bits; use bits %d:0 or below"),
   FIELD_OVERLAP("field %s bits %d:%d overlap field %s bits %d:%d of register %s; give each bit to one field"),
