@@ -60,6 +60,10 @@ public class Edu {
       @Field(name = "zeroClear", bits = "47:40", onWrite = WriteEffect.W0C, reset = 0xff)})
   long counters;
 
+  /** Write-only with undecoded reads, as edu's raise/acknowledge registers. */
+  @Register(bar = 0, offset = 0x70, accessSizes = {2, 4}, access = Access.WO, readsAllOnes = true)
+  int command;
+
   /** QEMU edu's DMA register rule: a 4-byte access is an access of the whole register. */
   @Register(bar = 0, offset = 0x80, width = 8, accessSizes = {4, 8},
       narrowAccess = NarrowAccess.WHOLE_REGISTER)
@@ -115,6 +119,11 @@ public class Edu {
   @OnWrite("status.irqOnDone")
   void irqOnDone(int value) {
     events.add("irqOnDone " + value);
+  }
+
+  @OnWrite("command")
+  void command(int value) {
+    events.add("command " + Integer.toHexString(value));
   }
 
   @OnWrite("dmaSource")

@@ -63,6 +63,21 @@ public @interface Register {
   /** Software access of the whole register when it has no {@link #fields()}. */
   Access access() default Access.RW;
 
+  /**
+   * Reads of this write-only register are not decoded: they return all ones of the access size,
+   * as the bus does for an offset no register claims, instead of the zero {@link Access#WO}
+   * reads as otherwise. Writes work as usual. This models devices whose read handler has no case
+   * for a write-only offset, such as the interrupt raise and acknowledge registers (0x60, 0x64)
+   * of QEMU's {@code edu} device. Needs {@code access = Access.WO}, no {@link #fields()}, no
+   * {@link #onRead()} effect and no {@code @OnRead} hook (a read never reaches the register).
+   *
+   * <pre>{@code
+   * @Register(bar = 0, offset = 0x60, access = Access.WO, readsAllOnes = true)
+   * int interruptRaise;
+   * }</pre>
+   */
+  boolean readsAllOnes() default false;
+
   /** Write effect of the whole register when it has no {@link #fields()}. */
   WriteEffect onWrite() default WriteEffect.NORMAL;
 

@@ -126,6 +126,17 @@ class BehaviourTest {
   }
 
   @Test
+  void writeOnlyRegisterWithReadsAllOnesIsNotDecodedForReads() {
+    model.write(0, 0x70, 4, 0x5);
+    assertThat(events()).containsExactly("command 5");
+    assertThat(intField("command")).isEqualTo(5);
+    assertThat(model.read(0, 0x70, 4)).isEqualTo(0xffffffffL);
+    assertThat(model.read(0, 0x72, 2)).as("all ones of the access size").isEqualTo(0xffffL);
+    model.write(0, 0x72, 2, 0x1);
+    assertThat(intField("command")).as("narrow writes still reach their bytes").isEqualTo(0x10005);
+  }
+
+  @Test
   void writeOneToClear() {
     DeviceField.set(device, "irqAck", 0xf);
     model.write(0, 0x64, 4, 0x5);

@@ -316,6 +316,10 @@ public final class RegistersGenerator {
 
   private MethodSpec registerRead(RegisterModel r) {
     MethodSpec.Builder m = registerMethod("read", r).returns(long.class);
+    if (r.readsAllOnes()) {
+      return m.addComment("reads are not decoded (readsAllOnes)")
+          .addStatement("return $T.allOnes(size)", REGISTER_POLICY).build();
+    }
     m.addCode(refused(r, CodeBlock.of("return $T.allOnes(size)", REGISTER_POLICY)));
     m.addStatement(lane(r));
     List<HookModel> hooks = hooks(r, HookModel.Kind.READ);

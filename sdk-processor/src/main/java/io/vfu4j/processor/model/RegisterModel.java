@@ -12,7 +12,8 @@ import java.util.List;
  * {@code accessSizes} is a bit set of the allowed sizes 1, 2, 4, 8.
  */
 public record RegisterModel(String name, String fieldName, int bar, long offset, int width,
-    int count, long stride, int accessSizes, NarrowAccess narrowAccess, Access access, WriteEffect onWrite, ReadEffect onRead,
+    int count, long stride, int accessSizes, NarrowAccess narrowAccess, boolean readsAllOnes,
+    Access access, WriteEffect onWrite, ReadEffect onRead,
     long reset, boolean precious, List<FieldModel> fields, Source source) {
 
   public RegisterModel {

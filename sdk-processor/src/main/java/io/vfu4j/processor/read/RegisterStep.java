@@ -89,6 +89,12 @@ final class RegisterStep {
       errors.add(Diagnostic.error(source, "narrowAccess", Message.WHOLE_REGISTER_WITHOUT_NARROW_SIZE,
           name, width));
     }
+    boolean readsAllOnes = v.b("readsAllOnes");
+    Access access = v.e("access", Access.class);
+    ReadEffect onRead = v.e("onRead", ReadEffect.class);
+    if (readsAllOnes && (access != Access.WO || onRead != ReadEffect.NONE || !v.mirrors("fields").isEmpty())) {
+      errors.add(Diagnostic.error(source, "readsAllOnes", Message.READS_ALL_ONES_NOT_WRITE_ONLY, name));
+    }
     List<FieldModel> fields = new ArrayList<>();
     for (AnnotationMirror f : v.mirrors("fields")) {
       FieldModel model = field(new Source(field, f), errors);
@@ -100,8 +106,8 @@ final class RegisterStep {
       return null;
     }
     return new RegisterModel(name, fieldName, v.i("bar"), v.l("offset"), width, count, stride,
-        accessSizes, narrowAccess, v.e("access", Access.class), v.e("onWrite", WriteEffect.class),
-        v.e("onRead", ReadEffect.class), v.l("reset"), v.b("precious"), fields, source);
+        accessSizes, narrowAccess, readsAllOnes, access, v.e("onWrite", WriteEffect.class), onRead,
+        v.l("reset"), v.b("precious"), fields, source);
   }
 
   private static void checkType(Source source, String name, String fieldName, TypeMirror type,
