@@ -7,7 +7,6 @@ import io.vfu4j.api.DmaException;
 import io.vfu4j.api.Field;
 import io.vfu4j.api.InterruptPin;
 import io.vfu4j.api.NarrowAccess;
-import io.vfu4j.api.OnRead;
 import io.vfu4j.api.OnReset;
 import io.vfu4j.api.OnWrite;
 import io.vfu4j.api.PciDevice;
@@ -90,14 +89,11 @@ public final class EduDevice {
   @Register(bar = 0, offset = 0x24, access = Access.RO)
   int interruptStatus;
 
-  /*
-   * Raise and acknowledge are write-only on edu but read all ones, not zero as Access.WO would
-   * give: they are plain registers whose reads are overridden and whose stores are side effects.
-   */
-  @Register(bar = 0, offset = 0x60)
+  /** Write-only; reads are not decoded on edu, so they read all ones (not zero). */
+  @Register(bar = 0, offset = 0x60, access = Access.WO, readsAllOnes = true)
   int interruptRaise;
 
-  @Register(bar = 0, offset = 0x64)
+  @Register(bar = 0, offset = 0x64, access = Access.WO, readsAllOnes = true)
   int interruptAcknowledge;
 
   /*
@@ -151,16 +147,6 @@ public final class EduDevice {
       result *= (int) i;
     }
     return result;
-  }
-
-  @OnRead("interruptRaise")
-  int interruptRaiseReadsAllOnes(int stored) {
-    return -1;
-  }
-
-  @OnRead("interruptAcknowledge")
-  int interruptAcknowledgeReadsAllOnes(int stored) {
-    return -1;
   }
 
   @OnWrite("interruptRaise")
