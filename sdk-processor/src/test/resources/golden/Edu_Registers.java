@@ -17,7 +17,7 @@ public final class Edu_Registers implements DeviceModel {
   /**
    * Identifies the register layout in saved state.
    */
-  private static final long LAYOUT_HASH = 0x8c7f5fa237581a2L;
+  private static final long LAYOUT_HASH = 0xb54f50ed7f1eddfL;
 
   private static final RegisterPolicy IDENTIFICATION = new RegisterPolicy(0xffffffffL, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
 
@@ -36,6 +36,12 @@ public final class Edu_Registers implements DeviceModel {
   private static final RegisterPolicy IRQ_ACK = new RegisterPolicy(0xffffffffL, 0x0L, 0xffffffffL, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
 
   private static final RegisterPolicy COUNTERS = new RegisterPolicy(0xffffffffffffL, 0xffffL, 0x0L, 0xffff0000L, 0xff0000000000L, 0xff00000000L, 0xffffL, 0x0L);
+
+  private static final RegisterPolicy COMMAND = new RegisterPolicy(0x0L, 0xffffffffL, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
+
+  private static final RegisterPolicy DMA_SOURCE = new RegisterPolicy(0xffffffffffffffffL, 0xffffffffffffffffL, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
+
+  private static final RegisterPolicy DMA_DESTINATION = new RegisterPolicy(0xffffffffffffffffL, 0xffffffffffffffffL, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
 
   private static final RegisterPolicy DOORBELL = new RegisterPolicy(0xffffffffL, 0xffffffffL, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L, 0x0L);
 
@@ -94,6 +100,15 @@ public final class Edu_Registers implements DeviceModel {
       case 0x68 -> {
         return readCounters(offset - 0x68L, size);
       }
+      case 0x70, 0x72 -> {
+        return readCommand(offset - 0x70L, size);
+      }
+      case 0x80 -> {
+        return readDmaSource(offset - 0x80L, size);
+      }
+      case 0x88, 0x8c -> {
+        return readDmaDestination(offset - 0x88L, size);
+      }
       default -> { }
     }
     if (offset >= 0x100L && offset < 0x11cL) {
@@ -138,6 +153,15 @@ public final class Edu_Registers implements DeviceModel {
       }
       case 0x68 -> {
         writeCounters(offset - 0x68L, size, value);
+      }
+      case 0x70, 0x72 -> {
+        writeCommand(offset - 0x70L, size, value);
+      }
+      case 0x80 -> {
+        writeDmaSource(offset - 0x80L, size, value);
+      }
+      case 0x88, 0x8c -> {
+        writeDmaDestination(offset - 0x88L, size, value);
       }
       default -> { }
     }
@@ -344,6 +368,63 @@ public final class Edu_Registers implements DeviceModel {
     device.counters = next;
   }
 
+  private long readCommand(long at, int size) {
+    // reads are not decoded (readsAllOnes)
+    return RegisterPolicy.allOnes(size);
+  }
+
+  private void writeCommand(long at, int size, long value) {
+    if ((6 & size) == 0 || (at & (size - 1)) != 0) {
+      return;
+    }
+    long lane = RegisterPolicy.lane(at, size);
+    long old = (device.command & 0xffffffffL);
+    long next = COMMAND.write(old, value << (at << 3), lane);
+    device.command = (int) next;
+    device.command((int) next);
+  }
+
+  private long readDmaSource(long at, int size) {
+    if ((12 & size) == 0 || at != 0) {
+      return RegisterPolicy.allOnes(size);
+    }
+    long lane = 0xffffffffffffffffL;
+    long stored = device.dmaSource;
+    long seen = stored;
+    return DMA_SOURCE.visible(seen) & RegisterPolicy.allOnes(size);
+  }
+
+  private void writeDmaSource(long at, int size, long value) {
+    if ((12 & size) == 0 || at != 0) {
+      return;
+    }
+    long lane = 0xffffffffffffffffL;
+    long old = device.dmaSource;
+    long next = DMA_SOURCE.write(old, value & RegisterPolicy.allOnes(size), lane);
+    device.dmaSource = next;
+    device.source(old, next);
+  }
+
+  private long readDmaDestination(long at, int size) {
+    if ((12 & size) == 0 || (at & (size - 1)) != 0) {
+      return RegisterPolicy.allOnes(size);
+    }
+    long lane = RegisterPolicy.lane(at, size);
+    long stored = device.dmaDestination;
+    long seen = stored;
+    return (DMA_DESTINATION.visible(seen) & lane) >>> (at << 3);
+  }
+
+  private void writeDmaDestination(long at, int size, long value) {
+    if ((12 & size) == 0 || (at & (size - 1)) != 0) {
+      return;
+    }
+    long lane = RegisterPolicy.lane(at, size);
+    long old = device.dmaDestination;
+    long next = DMA_DESTINATION.write(old, value << (at << 3), lane);
+    device.dmaDestination = next;
+  }
+
   private long readDoorbell(int index, long at, int size) {
     if ((4 & size) == 0 || (at & (size - 1)) != 0) {
       return RegisterPolicy.allOnes(size);
@@ -381,6 +462,9 @@ public final class Edu_Registers implements DeviceModel {
     device.irqRaise = (int) 0x0L;
     device.irqAck = (int) 0x0L;
     device.counters = 0xff0000000000L;
+    device.command = (int) 0x0L;
+    device.dmaSource = 0x0L;
+    device.dmaDestination = 0x0L;
     if (device.doorbell == null || device.doorbell.length != 4) {
       device.doorbell = new int[4];
     }
@@ -399,6 +483,9 @@ public final class Edu_Registers implements DeviceModel {
     out.writeInt(device.irqRaise);
     out.writeInt(device.irqAck);
     out.writeLong(device.counters);
+    out.writeInt(device.command);
+    out.writeLong(device.dmaSource);
+    out.writeLong(device.dmaDestination);
     for (int i = 0; i < 4; i++) {
       out.writeInt(device.doorbell[i]);
     }
@@ -419,6 +506,9 @@ public final class Edu_Registers implements DeviceModel {
     int vIrqRaise = in.readInt();
     int vIrqAck = in.readInt();
     long vCounters = in.readLong();
+    int vCommand = in.readInt();
+    long vDmaSource = in.readLong();
+    long vDmaDestination = in.readLong();
     int[] vDoorbell = new int[4];
     for (int i = 0; i < 4; i++) {
       vDoorbell[i] = in.readInt();
@@ -432,6 +522,9 @@ public final class Edu_Registers implements DeviceModel {
     device.irqRaise = vIrqRaise;
     device.irqAck = vIrqAck;
     device.counters = vCounters;
+    device.command = vCommand;
+    device.dmaSource = vDmaSource;
+    device.dmaDestination = vDmaDestination;
     System.arraycopy(vDoorbell, 0, device.doorbell, 0, 4);
   }
 

@@ -5,6 +5,7 @@ import io.vfu4j.api.Bar;
 import io.vfu4j.api.DeviceContext;
 import io.vfu4j.api.Field;
 import io.vfu4j.api.InterruptPin;
+import io.vfu4j.api.NarrowAccess;
 import io.vfu4j.api.OnRead;
 import io.vfu4j.api.OnReset;
 import io.vfu4j.api.OnWrite;
@@ -59,6 +60,19 @@ public class Edu {
       @Field(name = "zeroClear", bits = "47:40", onWrite = WriteEffect.W0C, reset = 0xff)})
   long counters;
 
+  /** Write-only with undecoded reads, as edu's raise/acknowledge registers. */
+  @Register(bar = 0, offset = 0x70, accessSizes = {2, 4}, access = Access.WO, readsAllOnes = true)
+  int command;
+
+  /** QEMU edu's DMA register rule: a 4-byte access is an access of the whole register. */
+  @Register(bar = 0, offset = 0x80, width = 8, accessSizes = {4, 8},
+      narrowAccess = NarrowAccess.WHOLE_REGISTER)
+  long dmaSource;
+
+  /** The same shape with byte lanes (the default), for contrast. */
+  @Register(bar = 0, offset = 0x88, width = 8, accessSizes = {4, 8})
+  long dmaDestination;
+
   @Register(bar = 0, offset = 0x100, count = 4, stride = 8)
   int[] doorbell;
 
@@ -105,6 +119,16 @@ public class Edu {
   @OnWrite("status.irqOnDone")
   void irqOnDone(int value) {
     events.add("irqOnDone " + value);
+  }
+
+  @OnWrite("command")
+  void command(int value) {
+    events.add("command " + Integer.toHexString(value));
+  }
+
+  @OnWrite("dmaSource")
+  void source(long oldValue, long newValue) {
+    events.add("dmaSource " + Long.toHexString(oldValue) + "->" + Long.toHexString(newValue));
   }
 
   @OnWrite("doorbell")

@@ -41,12 +41,42 @@ public @interface Register {
   /**
    * Access sizes in bytes that the register accepts; default: only its width. An access of
    * another size reads all ones and its write is dropped (what real hardware on the bus does).
-   * Smaller sizes access the addressed bytes of the register.
+   * What a size smaller than the width does is {@link #narrowAccess()}.
    */
   int[] accessSizes() default {};
 
+  /**
+   * What an allowed access narrower than the register does: reach the addressed bytes
+   * ({@link NarrowAccess#BYTE_LANES}, the default) or act on the whole register at its own offset
+   * only ({@link NarrowAccess#WHOLE_REGISTER}, as QEMU's edu DMA registers). {@code
+   * WHOLE_REGISTER} needs an access size smaller than the width in {@link #accessSizes()}.
+   *
+   * <pre>{@code
+   * // A 4-byte write to 0x80 sets the register to the zero-extended value; 0x84 does not decode.
+   * @Register(bar = 0, offset = 0x80, width = 8, accessSizes = {4, 8},
+   *     narrowAccess = NarrowAccess.WHOLE_REGISTER)
+   * long dmaSource;
+   * }</pre>
+   */
+  NarrowAccess narrowAccess() default NarrowAccess.BYTE_LANES;
+
   /** Software access of the whole register when it has no {@link #fields()}. */
   Access access() default Access.RW;
+
+  /**
+   * Reads of this write-only register are not decoded: they return all ones of the access size,
+   * as the bus does for an offset no register claims, instead of the zero {@link Access#WO}
+   * reads as otherwise. Writes work as usual. This models devices whose read handler has no case
+   * for a write-only offset, such as the interrupt raise and acknowledge registers (0x60, 0x64)
+   * of QEMU's {@code edu} device. Needs {@code access = Access.WO}, no {@link #fields()}, no
+   * {@link #onRead()} effect and no {@code @OnRead} hook (a read never reaches the register).
+   *
+   * <pre>{@code
+   * @Register(bar = 0, offset = 0x60, access = Access.WO, readsAllOnes = true)
+   * int interruptRaise;
+   * }</pre>
+   */
+  boolean readsAllOnes() default false;
 
   /** Write effect of the whole register when it has no {@link #fields()}. */
   WriteEffect onWrite() default WriteEffect.NORMAL;

@@ -126,6 +126,17 @@ class BehaviourTest {
   }
 
   @Test
+  void writeOnlyRegisterWithReadsAllOnesIsNotDecodedForReads() {
+    model.write(0, 0x70, 4, 0x5);
+    assertThat(events()).containsExactly("command 5");
+    assertThat(intField("command")).isEqualTo(5);
+    assertThat(model.read(0, 0x70, 4)).isEqualTo(0xffffffffL);
+    assertThat(model.read(0, 0x72, 2)).as("all ones of the access size").isEqualTo(0xffffL);
+    model.write(0, 0x72, 2, 0x1);
+    assertThat(intField("command")).as("narrow writes still reach their bytes").isEqualTo(0x10005);
+  }
+
+  @Test
   void writeOneToClear() {
     DeviceField.set(device, "irqAck", 0xf);
     model.write(0, 0x64, 4, 0x5);
@@ -178,6 +189,66 @@ class BehaviourTest {
     assertThat(((int[]) DeviceField.get(device, "doorbell"))[1]).isZero();
     assertThat((long) DeviceField.get(device, "counters")).isEqualTo(0xff0000000000L);
     assertThat(events()).containsExactly("reset FLR");
+  }
+
+  /** dmaSource (0x80) is WHOLE_REGISTER, dmaDestination (0x88) the same shape with BYTE_LANES. */
+  @Nested
+  class NarrowAccesses {
+    private long dmaSource() {
+      return (long) DeviceField.get(device, "dmaSource");
+    }
+
+    @Test
+    void wholeRegisterNarrowWriteReplacesTheRegisterZeroExtended() {
+      model.write(0, 0x80, 8, 0x1122334455667788L);
+      model.write(0, 0x80, 4, 0xaabbccddL);
+      assertThat(dmaSource()).isEqualTo(0xaabbccddL);
+      assertThat(model.read(0, 0x80, 8)).isEqualTo(0xaabbccddL);
+      assertThat(events()).as("the hook sees the whole register").containsExactly(
+          "dmaSource 0->1122334455667788", "dmaSource 1122334455667788->aabbccdd");
+    }
+
+    @Test
+    void wholeRegisterNarrowWriteTakesOnlyTheLowBytesOfTheValue() {
+      model.write(0, 0x80, 4, 0xdead_beef_1234_5678L);
+      assertThat(dmaSource()).isEqualTo(0x12345678L);
+    }
+
+    @Test
+    void wholeRegisterNarrowReadReturnsTheLowBytes() {
+      DeviceField.set(device, "dmaSource", 0x1122334455667788L);
+      assertThat(model.read(0, 0x80, 4)).isEqualTo(0x55667788L);
+      assertThat(model.read(0, 0x80, 8)).isEqualTo(0x1122334455667788L);
+    }
+
+    @Test
+    void wholeRegisterNarrowAccessElsewhereInTheRegisterDoesNotDecode() {
+      DeviceField.set(device, "dmaSource", 0x1122334455667788L);
+      assertThat(model.read(0, 0x84, 4)).isEqualTo(0xffffffffL);
+      model.write(0, 0x84, 4, 0);
+      assertThat(dmaSource()).isEqualTo(0x1122334455667788L);
+      assertThat(events()).isEmpty();
+    }
+
+    @Test
+    void wholeRegisterStillRefusesSizesNotListed() {
+      DeviceField.set(device, "dmaSource", 0x1122334455667788L);
+      assertThat(model.read(0, 0x80, 2)).isEqualTo(0xffffL);
+      model.write(0, 0x80, 2, 0);
+      model.write(0, 0x80, 1, 0);
+      assertThat(dmaSource()).isEqualTo(0x1122334455667788L);
+    }
+
+    @Test
+    void byteLanesNarrowAccessesReachTheAddressedHalfAndMerge() {
+      model.write(0, 0x88, 8, 0x1122334455667788L);
+      model.write(0, 0x88, 4, 0xaabbccddL);
+      assertThat(model.read(0, 0x88, 8)).isEqualTo(0x11223344aabbccddL);
+      model.write(0, 0x8c, 4, 0x01020304L);
+      assertThat(model.read(0, 0x88, 8)).isEqualTo(0x01020304aabbccddL);
+      assertThat(model.read(0, 0x8c, 4)).isEqualTo(0x01020304L);
+      assertThat(model.read(0, 0x88, 4)).isEqualTo(0xaabbccddL);
+    }
   }
 
   @Nested

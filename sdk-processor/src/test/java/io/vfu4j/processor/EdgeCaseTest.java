@@ -81,4 +81,25 @@ class EdgeCaseTest {
     assertThat(model.read(1, 8, 4)).as("size 4 not allowed").isEqualTo(0xffffffffL);
     assertThat(DeviceField.get(model.device(), "seen")).isEqualTo(2);
   }
+
+  @Test
+  void wholeRegisterArrayDecodesNarrowAccessesOnlyAtEachElementsOffset(@TempDir Path dir) {
+    DeviceModel model = CompiledDevice.compile(dir, Compiler.source("Queues",
+        "package test;",
+        "import io.vfu4j.api.*;",
+        "@PciDevice(vendorId = 0x1234, deviceId = 0x4)",
+        "@Bar(index = 0, size = 0x100)",
+        "public class Queues {",
+        "  @Register(bar = 0, offset = 0x20, width = 8, count = 2, stride = 0x10, accessSizes = {2, 8},",
+        "      narrowAccess = NarrowAccess.WHOLE_REGISTER) long[] base;",
+        "}")).create(List.of());
+    model.write(0, 0x30, 8, -1L);
+    model.write(0, 0x30, 2, 0x1234_abcdL);
+    assertThat(model.read(0, 0x30, 8)).as("element 1 replaced, zero-extended").isEqualTo(0xabcdL);
+    assertThat(model.read(0, 0x30, 2)).isEqualTo(0xabcdL);
+    model.write(0, 0x32, 2, 0xffff);
+    assertThat(model.read(0, 0x32, 2)).as("inside the element: not decoded").isEqualTo(0xffffL);
+    assertThat(model.read(0, 0x30, 8)).isEqualTo(0xabcdL);
+    assertThat(model.read(0, 0x20, 8)).as("element 0 untouched").isZero();
+  }
 }

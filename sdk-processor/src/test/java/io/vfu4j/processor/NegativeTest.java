@@ -354,6 +354,28 @@ class NegativeTest {
                     accessSizes = {3, 4}) // <- error
                 int r;
                 """)),
+        Arguments.of("whole-register narrow access without a narrower access size",
+            "register r has narrowAccess = WHOLE_REGISTER but accepts no access narrower than its width 8; add a smaller size to accessSizes or remove narrowAccess",
+            simple("""
+                @Register(bar = 0, offset = 0, width = 8,
+                    narrowAccess = NarrowAccess.WHOLE_REGISTER) // <- error
+                long r;
+                """)),
+        Arguments.of("readsAllOnes on a readable register",
+            "register r has readsAllOnes = true, which needs a write-only register: access = Access.WO, no fields and onRead = NONE; change those or remove readsAllOnes",
+            simple("""
+                @Register(bar = 0, offset = 0,
+                    readsAllOnes = true) // <- error
+                int r;
+                """)),
+        Arguments.of("read hook on a register whose reads are not decoded",
+            "@OnRead method seen would never run: reads of register r are not decoded (readsAllOnes = true); remove the hook or readsAllOnes",
+            simple("""
+                @Register(bar = 0, offset = 0, access = Access.WO, readsAllOnes = true) int r;
+                @OnRead(
+                    "r") // <- error
+                int seen(int stored) { return stored; }
+                """)),
         Arguments.of("class without a usable constructor",
             "@PciDevice class D has no usable constructor; add a non-private constructor taking (DeviceContext) or no arguments",
             """

@@ -43,6 +43,8 @@ public enum Message {
   REGISTER_ARRAY_TYPE("register %s has count %d, so field %s must be an array (%s[]); change the field type or count"),
   ACCESS_SIZE_INVALID("access size %d of register %s is not 1, 2, 4 or 8; remove it"),
   ACCESS_SIZE_WIDER("access size %d of register %s is wider than its width %d; remove it or widen the register"),
+  WHOLE_REGISTER_WITHOUT_NARROW_SIZE("register %s has narrowAccess = WHOLE_REGISTER but accepts no access narrower than its width %d; add a smaller size to accessSizes or remove narrowAccess"),
+  READS_ALL_ONES_NOT_WRITE_ONLY("register %s has readsAllOnes = true, which needs a write-only register: access = Access.WO, no fields and onRead = NONE; change those or remove readsAllOnes"),
   BITS_SYNTAX("bits \"%s\" of field %s is not \"msb:lsb\" or \"n\" with msb >= lsb; write e.g. \"7:4\" or \"3\""),
   FIELD_OUTSIDE("field %s bits %d:%d lie outside register %s of %d bits; use bits %d:0 or below"),
   FIELD_OVERLAP("field %s bits %d:%d overlap field %s bits %d:%d of register %s; give each bit to one field"),
@@ -62,6 +64,7 @@ public enum Message {
   HOOK_UNKNOWN_REGISTER("@%s(\"%s\") names no register; known registers: %s"),
   HOOK_UNKNOWN_FIELD("@%s(\"%s\"): register %s has no field %s; known fields: %s"),
   HOOK_SIGNATURE("@%s method %s has signature %s; use one of: %s"),
+  HOOK_READ_NOT_DECODED("@OnRead method %s would never run: reads of register %s are not decoded (readsAllOnes = true); remove the hook or readsAllOnes"),
   HOOK_MODIFIERS("hook method %s must not be private or static; the generated code calls it on the device"),
 
   // Capabilities

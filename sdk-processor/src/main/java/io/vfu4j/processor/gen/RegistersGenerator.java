@@ -28,7 +28,9 @@ import java.util.TreeSet;
 /**
  * Generates {@code <Device>_Registers}: the device's {@code DeviceModel}. Per BAR a switch on the
  * offset finds the register in O(1); each register has a read and a write method that check the
- * access size, call the hooks and apply the register's {@code RegisterPolicy} constant.
+ * access size, pick the bits it touches (its byte lanes, or the whole register for
+ * {@code NarrowAccess.WHOLE_REGISTER}), call the hooks and apply the register's
+ * {@code RegisterPolicy} constant.
  */
 public final class RegistersGenerator {
   private final DeviceDescription device;
@@ -210,7 +212,8 @@ public final class RegistersGenerator {
       m.beginControlFlow("switch ((int) offset)");
       for (RegisterModel r : scalars) {
         List<String> labels = new ArrayList<>();
-        for (long at = 0; at < r.width(); at += r.smallestAccess()) {
+        long step = r.wholeRegister() ? r.width() : r.smallestAccess();
+        for (long at = 0; at < r.width(); at += step) {
           labels.add("0x" + Long.toHexString(r.offset() + at));
         }
         CodeBlock call = read
@@ -257,10 +260,20 @@ public final class RegistersGenerator {
     return m.addParameter(long.class, "at").addParameter(int.class, "size");
   }
 
-  /** Access sizes are a bit set of 1, 2, 4, 8, so one AND tests membership; misaligned is refused too. */
+  /**
+   * Access sizes are a bit set of 1, 2, 4, 8, so one AND tests membership; misaligned is refused
+   * too, and for a whole-register register anything but its own offset.
+   */
   private static CodeBlock refused(RegisterModel r, CodeBlock refusal) {
-    return CodeBlock.of("if (($L & size) == 0 || (at & (size - 1)) != 0) {\n$>$L;\n$<}\n",
-        r.accessSizes(), refusal);
+    String placement = r.wholeRegister() ? "at != 0" : "(at & (size - 1)) != 0";
+    return CodeBlock.of("if (($L & size) == 0 || $L) {\n$>$L;\n$<}\n", r.accessSizes(), placement,
+        refusal);
+  }
+
+  /** The bits an access touches: its byte lanes, or every bit for a whole-register register. */
+  private static CodeBlock lane(RegisterModel r) {
+    return r.wholeRegister() ? CodeBlock.of("long lane = $L", hex(r.widthMask()))
+        : CodeBlock.of("long lane = $T.lane(at, size)", REGISTER_POLICY);
   }
 
   /** Arguments of a hook call: the array index, then the given values. */
@@ -303,8 +316,12 @@ public final class RegistersGenerator {
 
   private MethodSpec registerRead(RegisterModel r) {
     MethodSpec.Builder m = registerMethod("read", r).returns(long.class);
+    if (r.readsAllOnes()) {
+      return m.addComment("reads are not decoded (readsAllOnes)")
+          .addStatement("return $T.allOnes(size)", REGISTER_POLICY).build();
+    }
     m.addCode(refused(r, CodeBlock.of("return $T.allOnes(size)", REGISTER_POLICY)));
-    m.addStatement("long lane = $T.lane(at, size)", REGISTER_POLICY);
+    m.addStatement(lane(r));
     List<HookModel> hooks = hooks(r, HookModel.Kind.READ);
     for (HookModel h : hooks) {
       if (!h.returnsValue()) {
@@ -322,16 +339,26 @@ public final class RegistersGenerator {
     if (PolicyMasks.of(r).readHasEffect()) {
       m.addStatement("$L = $L", storage(r), narrow(r, policyName(r) + ".afterRead(stored, lane)"));
     }
-    m.addStatement("return ($N.visible(seen) & lane) >>> (at << 3)", policyName(r));
+    if (r.wholeRegister()) {
+      m.addStatement("return $N.visible(seen) & $T.allOnes(size)", policyName(r), REGISTER_POLICY);
+    } else {
+      m.addStatement("return ($N.visible(seen) & lane) >>> (at << 3)", policyName(r));
+    }
     return m.build();
   }
 
   private MethodSpec registerWrite(RegisterModel r) {
     MethodSpec.Builder m = registerMethod("write", r).addParameter(long.class, "value");
     m.addCode(refused(r, CodeBlock.of("return")));
-    m.addStatement("long lane = $T.lane(at, size)", REGISTER_POLICY);
+    m.addStatement(lane(r));
     m.addStatement("long old = $L", unsigned(r, storage(r)));
-    m.addStatement("long next = $N.write(old, value << (at << 3), lane)", policyName(r));
+    if (r.wholeRegister()) {
+      // The value is zero-extended: a narrow write replaces the whole register.
+      m.addStatement("long next = $N.write(old, value & $T.allOnes(size), lane)", policyName(r),
+          REGISTER_POLICY);
+    } else {
+      m.addStatement("long next = $N.write(old, value << (at << 3), lane)", policyName(r));
+    }
     List<HookModel> hooks = hooks(r, HookModel.Kind.WRITE);
     for (HookModel h : hooks) {
       if (h.beforeStore()) {

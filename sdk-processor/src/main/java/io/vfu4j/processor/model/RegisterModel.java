@@ -1,6 +1,7 @@
 package io.vfu4j.processor.model;
 
 import io.vfu4j.api.Access;
+import io.vfu4j.api.NarrowAccess;
 import io.vfu4j.api.ReadEffect;
 import io.vfu4j.api.WriteEffect;
 import java.util.List;
@@ -8,9 +9,11 @@ import java.util.List;
 /**
  * One {@code @Register}: a scalar ({@code count == 1}) or an array of {@code count} elements
  * {@code stride} bytes apart. {@code fieldName} is the Java field that stores it.
+ * {@code accessSizes} is a bit set of the allowed sizes 1, 2, 4, 8.
  */
 public record RegisterModel(String name, String fieldName, int bar, long offset, int width,
-    int count, long stride, int accessSizes, Access access, WriteEffect onWrite, ReadEffect onRead,
+    int count, long stride, int accessSizes, NarrowAccess narrowAccess, boolean readsAllOnes,
+    Access access, WriteEffect onWrite, ReadEffect onRead,
     long reset, boolean precious, List<FieldModel> fields, Source source) {
 
   public RegisterModel {
@@ -40,6 +43,11 @@ public record RegisterModel(String name, String fieldName, int bar, long offset,
   /** The smallest allowed access size ({@code accessSizes} is a bit set of the sizes 1, 2, 4, 8). */
   public int smallestAccess() {
     return Integer.lowestOneBit(accessSizes);
+  }
+
+  /** True when a narrower access acts on the whole register at its own offset only. */
+  public boolean wholeRegister() {
+    return narrowAccess == NarrowAccess.WHOLE_REGISTER;
   }
 
   /** The field with this name, or null. */

@@ -75,6 +75,10 @@ final class HookStep {
           registers.stream().map(RegisterModel::name).collect(Collectors.joining(", "))));
       return;
     }
+    if (kind == Kind.READ && register.readsAllOnes()) {
+      errors.add(Diagnostic.error(source, "value", Message.HOOK_READ_NOT_DECODED, name, registerName));
+      return;
+    }
     FieldModel field = null;
     if (dot >= 0) {
       field = register.field(target.substring(dot + 1));

@@ -1,6 +1,7 @@
 package io.vfu4j.processor.read;
 
 import io.vfu4j.api.Access;
+import io.vfu4j.api.NarrowAccess;
 import io.vfu4j.api.ReadEffect;
 import io.vfu4j.api.WriteEffect;
 import io.vfu4j.processor.diag.Diagnostic;
@@ -25,7 +26,7 @@ import javax.lang.model.util.Elements;
 
 /**
  * Reads every {@code @Register} field with its {@code @Field}s. Checks what only makes sense per
- * declaration (Java field shape and type, bits syntax, access sizes); the layout is checked by
+ * declaration (Java field shape and type, bits syntax, access sizes, narrow access); the layout is checked by
  * the validators.
  */
 final class RegisterStep {
@@ -82,6 +83,18 @@ final class RegisterStep {
     checkType(source, name, fieldName, field.asType(), width, count, errors);
     long stride = v.l("stride") == 0 ? width : v.l("stride");
     int accessSizes = accessSizes(source, name, v, width, errors);
+    NarrowAccess narrowAccess = v.e("narrowAccess", NarrowAccess.class);
+    if (narrowAccess == NarrowAccess.WHOLE_REGISTER && Integer.lowestOneBit(accessSizes) >= width) {
+      // Without a narrower size no access is ever narrow: the author forgot accessSizes.
+      errors.add(Diagnostic.error(source, "narrowAccess", Message.WHOLE_REGISTER_WITHOUT_NARROW_SIZE,
+          name, width));
+    }
+    boolean readsAllOnes = v.b("readsAllOnes");
+    Access access = v.e("access", Access.class);
+    ReadEffect onRead = v.e("onRead", ReadEffect.class);
+    if (readsAllOnes && (access != Access.WO || onRead != ReadEffect.NONE || !v.mirrors("fields").isEmpty())) {
+      errors.add(Diagnostic.error(source, "readsAllOnes", Message.READS_ALL_ONES_NOT_WRITE_ONLY, name));
+    }
     List<FieldModel> fields = new ArrayList<>();
     for (AnnotationMirror f : v.mirrors("fields")) {
       FieldModel model = field(new Source(field, f), errors);
@@ -93,8 +106,8 @@ final class RegisterStep {
       return null;
     }
     return new RegisterModel(name, fieldName, v.i("bar"), v.l("offset"), width, count, stride,
-        accessSizes, v.e("access", Access.class), v.e("onWrite", WriteEffect.class),
-        v.e("onRead", ReadEffect.class), v.l("reset"), v.b("precious"), fields, source);
+        accessSizes, narrowAccess, readsAllOnes, access, v.e("onWrite", WriteEffect.class), onRead,
+        v.l("reset"), v.b("precious"), fields, source);
   }
 
   private static void checkType(Source source, String name, String fieldName, TypeMirror type,

@@ -6,7 +6,7 @@ import io.vfu4j.api.DeviceContext;
 import io.vfu4j.api.DmaException;
 import io.vfu4j.api.Field;
 import io.vfu4j.api.InterruptPin;
-import io.vfu4j.api.OnRead;
+import io.vfu4j.api.NarrowAccess;
 import io.vfu4j.api.OnReset;
 import io.vfu4j.api.OnWrite;
 import io.vfu4j.api.PciDevice;
@@ -28,8 +28,9 @@ import java.util.concurrent.CompletionStage;
  * interrupt status is non-zero) or one MSI per raise when the guest enabled MSI.
  *
  * <p>Below 0x80 only 4-byte accesses work; from 0x80 the DMA registers take 4- and 8-byte
- * accesses. The part of that rule the annotations cannot express (a 4-byte access to the upper
- * half of a DMA register) is in {@link EduAccessRules}.
+ * accesses, and a 4-byte access acts on the whole register at its own offset only
+ * ({@link NarrowAccess#WHOLE_REGISTER}): it writes the zero-extended value, reads the low half,
+ * and does not decode at 0x84, 0x8c, ...
  */
 @PciDevice(vendorId = 0x1234, deviceId = 0x11e8, classCode = 0x00ff00, revision = 0x10,
     interruptPin = InterruptPin.INTA, name = "edu")
@@ -88,26 +89,31 @@ public final class EduDevice {
   @Register(bar = 0, offset = 0x24, access = Access.RO)
   int interruptStatus;
 
-  /*
-   * Raise and acknowledge are write-only on edu but read all ones, not zero as Access.WO would
-   * give: they are plain registers whose reads are overridden and whose stores are side effects.
-   */
-  @Register(bar = 0, offset = 0x60)
+  /** Write-only; reads are not decoded on edu, so they read all ones (not zero). */
+  @Register(bar = 0, offset = 0x60, access = Access.WO, readsAllOnes = true)
   int interruptRaise;
 
-  @Register(bar = 0, offset = 0x64)
+  @Register(bar = 0, offset = 0x64, access = Access.WO, readsAllOnes = true)
   int interruptAcknowledge;
 
-  @Register(bar = 0, offset = 0x80, width = 8, accessSizes = {4, 8})
+  /*
+   * The DMA registers: QEMU's edu.c decodes them by offset and ignores the access size, so a
+   * 4-byte access acts on the whole register at its own offset and goes nowhere at 0x84, 0x8c, ...
+   */
+  @Register(bar = 0, offset = 0x80, width = 8, accessSizes = {4, 8},
+      narrowAccess = NarrowAccess.WHOLE_REGISTER)
   long dmaSource;
 
-  @Register(bar = 0, offset = 0x88, width = 8, accessSizes = {4, 8})
+  @Register(bar = 0, offset = 0x88, width = 8, accessSizes = {4, 8},
+      narrowAccess = NarrowAccess.WHOLE_REGISTER)
   long dmaDestination;
 
-  @Register(bar = 0, offset = 0x90, width = 8, accessSizes = {4, 8})
+  @Register(bar = 0, offset = 0x90, width = 8, accessSizes = {4, 8},
+      narrowAccess = NarrowAccess.WHOLE_REGISTER)
   long dmaCount;
 
-  @Register(bar = 0, offset = 0x98, width = 8, accessSizes = {4, 8})
+  @Register(bar = 0, offset = 0x98, width = 8, accessSizes = {4, 8},
+      narrowAccess = NarrowAccess.WHOLE_REGISTER)
   long dmaCommand;
 
   @OnWrite("liveness")
@@ -141,16 +147,6 @@ public final class EduDevice {
       result *= (int) i;
     }
     return result;
-  }
-
-  @OnRead("interruptRaise")
-  int interruptRaiseReadsAllOnes(int stored) {
-    return -1;
-  }
-
-  @OnRead("interruptAcknowledge")
-  int interruptAcknowledgeReadsAllOnes(int stored) {
-    return -1;
   }
 
   @OnWrite("interruptRaise")

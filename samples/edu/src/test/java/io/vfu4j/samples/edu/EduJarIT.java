@@ -32,6 +32,9 @@ class EduJarIT {
         host.enable(HostSession.CMD_MEMORY);
         host.write(0, 0x04, 4, 0x0f0f0f0f);
         assertThat(host.read(0, 0x04, 4)).isEqualTo(0xf0f0f0f0L);
+        host.write(0, 0x80, 8, -1L);
+        host.write(0, 0x80, 4, 0x2000);
+        assertThat(host.read(0, 0x80, 8)).as("the jar serves the DMA access rule").isEqualTo(0x2000L);
       }
       int status = device.terminate(START);
       assertThat(status).as("exit status after SIGTERM (128 + 15)").isEqualTo(143);

@@ -117,6 +117,14 @@ class EduRegistersTest extends EduTestSupport {
   }
 
   @Test
+  void serviceLoaderFindsTheGeneratedDescriptorAndItKeepsTheDmaAccessRule() throws Exception {
+    assertThat(discovered()).as("the generated descriptor itself, no wrapper").isExactlyInstanceOf(EduDevice_Descriptor.class);
+    write64(0x88, 0xffff_ffff_ffff_ffffL);
+    write32(0x88, 0x1000);
+    assertThat(read64(0x88)).as("a 4-byte write to 0x88 zeroes the upper half").isEqualTo(0x1000L);
+  }
+
+  @Test
   void dmaCommandWithoutStartIsIgnored() throws Exception {
     write64(0x98, EduDevice.COMMAND_TO_GUEST | EduDevice.COMMAND_IRQ);
     assertThat(read64(0x98)).isZero();

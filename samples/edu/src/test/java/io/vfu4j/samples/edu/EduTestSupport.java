@@ -2,7 +2,9 @@ package io.vfu4j.samples.edu;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.vfu4j.runtime.cli.Descriptors;
 import io.vfu4j.runtime.cli.HostSession;
+import io.vfu4j.runtime.spi.DeviceDescriptor;
 import java.io.IOException;
 import java.time.Duration;
 
@@ -12,8 +14,13 @@ abstract class EduTestSupport {
 
   HostSession host;
 
+  /** The device as any runtime finds it: the one descriptor ServiceLoader lists. */
+  static DeviceDescriptor discovered() {
+    return Descriptors.discoverSingle(EduTestSupport.class.getClassLoader());
+  }
+
   void start() throws IOException {
-    host = HostSession.start(EduDescriptors.edu());
+    host = HostSession.start(discovered());
     host.enable(HostSession.CMD_MEMORY | HostSession.CMD_BUS_MASTER);
   }
 
