@@ -17,7 +17,8 @@ import java.lang.annotation.Target;
  *   <li>{@code T m(T stored)}: return the value the guest sees; the stored value is unchanged.
  * </ul>
  *
- * For a register array add a leading {@code int index} parameter.
+ * For a register array add a leading {@code int index} parameter. A field hook runs only when
+ * the access touches the field's bytes; several hooks of one register run in declaration order.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

@@ -19,7 +19,8 @@ import java.lang.annotation.Target;
  *       called after the value is stored (a side effect such as starting a DMA).
  * </ul>
  *
- * For a register array add a leading {@code int index} parameter.
+ * For a register array add a leading {@code int index} parameter. A field hook runs only when
+ * the access touches the field's bytes; several hooks of one register run in declaration order.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

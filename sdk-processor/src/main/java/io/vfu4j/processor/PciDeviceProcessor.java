@@ -61,7 +61,16 @@ public final class PciDeviceProcessor extends AbstractProcessor {
                   element.getKind().toString().toLowerCase(java.util.Locale.ROOT)), element);
           continue;
         }
-        process((TypeElement) element);
+        try {
+          process((TypeElement) element);
+        } catch (ClassCastException | IllegalArgumentException unreadable) {
+          // An annotation value javac could not resolve (it already reported why).
+          if (!round.errorRaised()) {
+            processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
+                "cannot read the annotations of " + element.getSimpleName() + " (" + unreadable
+                    + "); fix the annotation values", element);
+          }
+        }
       }
     }
     if (round.processingOver() && !descriptors.isEmpty()) {
@@ -95,7 +104,23 @@ public final class PciDeviceProcessor extends AbstractProcessor {
     }
   }
 
+  /** Keeps entries of an earlier (incremental) compilation, as AutoService does. */
+  private void readExistingServiceFile() {
+    try {
+      FileObject existing = processingEnv.getFiler()
+          .getResource(StandardLocation.CLASS_OUTPUT, "", SERVICE_FILE);
+      for (String line : existing.getCharContent(true).toString().split("\n")) {
+        if (!line.isBlank()) {
+          descriptors.add(line.strip());
+        }
+      }
+    } catch (IOException | IllegalArgumentException noEarlierFile) {
+      // Nothing to keep.
+    }
+  }
+
   private void writeServiceFile() {
+    readExistingServiceFile();
     try {
       FileObject file = processingEnv.getFiler()
           .createResource(StandardLocation.CLASS_OUTPUT, "", SERVICE_FILE);

@@ -192,6 +192,15 @@ class NegativeTest {
                 @Pri // <- error
                 class D {}
                 """),
+        Arguments.of("ATS global invalidate without PASID",
+            "ATS globalInvalidate = true needs @Pasid: global invalidations address all PASIDs; add @Pasid or set globalInvalidate = false",
+            """
+                @PciDevice(vendorId = 0x1234, deviceId = 0x1, bus = PciDevice.Bus.PCI_EXPRESS)
+                @PciExpress
+                @Ats(
+                    globalInvalidate = true) // <- error
+                class D {}
+                """),
         Arguments.of("PASID wider than 20 bits",
             "PASID width 21 is not in 1..20; use a width from 1 to 20",
             """

@@ -74,6 +74,7 @@ public enum Message {
   MSIX_IO_BAR("MSI-X %s is in I/O BAR%d; put it in a memory BAR"),
   PRI_WITHOUT_ATS("@Pri needs @Ats: the Page Request Interface works on ATS translations; add @Ats"),
   PASID_WIDTH("PASID width %d is not in 1..20; use a width from 1 to 20"),
+  ATS_GLOBAL_WITHOUT_PASID("ATS globalInvalidate = true needs @Pasid: global invalidations address all PASIDs; add @Pasid or set globalInvalidate = false"),
   ATS_QUEUE_DEPTH("ATS invalidateQueueDepth %d is not in 0..31; use 0..31 (0 means 32)"),
   PCIE_MAX_PAYLOAD("maxPayload %d is not one of 128, 256, 512, 1024, 2048, 4096"),
   PCIE_LINK("%s %d is not supported; use %s"),

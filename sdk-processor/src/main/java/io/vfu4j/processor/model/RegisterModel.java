@@ -37,7 +37,7 @@ public record RegisterModel(String name, String fieldName, int bar, long offset,
     return count > 1;
   }
 
-  /** Access sizes as a list (a bit set of the sizes 1, 2, 4, 8). */
+  /** The smallest allowed access size ({@code accessSizes} is a bit set of the sizes 1, 2, 4, 8). */
   public int smallestAccess() {
     return Integer.lowestOneBit(accessSizes);
   }

@@ -8,7 +8,6 @@ import io.vfu4j.processor.model.Source;
 import java.util.ArrayList;
 import java.util.List;
 import javax.lang.model.element.AnnotationMirror;
-import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.Modifier;
 import javax.lang.model.element.NestingKind;
@@ -87,9 +86,5 @@ final class IdentityStep {
       }
     }
     return found;
-  }
-
-  static boolean isClass(TypeElement type) {
-    return type.getKind() == ElementKind.CLASS;
   }
 }

@@ -35,6 +35,10 @@ public final class CapabilityValidator {
     if (pri != null && device.capability(Ats.class) == null) {
       errors.add(Diagnostic.error(pri.source(), null, Message.PRI_WITHOUT_ATS));
     }
+    Ats ats = device.capability(Ats.class);
+    if (ats != null && ats.globalInvalidate() && device.capability(CapabilityModel.Pasid.class) == null) {
+      errors.add(Diagnostic.error(ats.source(), "globalInvalidate", Message.ATS_GLOBAL_WITHOUT_PASID));
+    }
     return errors;
   }
 

@@ -1,6 +1,9 @@
 package io.vfu4j.runtime.cli;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,6 +65,27 @@ public final class DeviceProcess implements AutoCloseable {
         throw new IOException(path + " did not appear within " + timeout);
       }
       Thread.sleep(10);
+    }
+  }
+
+  /**
+   * Waits until the device accepts connections on {@code socket}: the file appears at bind, a
+   * moment before the server listens, so this probes with a connection (closed at once; the
+   * server then waits for the next client).
+   */
+  public void awaitListening(Path socket, Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    awaitFile(socket, timeout);
+    while (true) {
+      try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        probe.connect(UnixDomainSocketAddress.of(socket));
+        return;
+      } catch (IOException notYet) {
+        if (!process.isAlive() || System.nanoTime() > deadline) {
+          throw new IOException("the device does not accept connections on " + socket, notYet);
+        }
+        Thread.sleep(10);
+      }
     }
   }
 

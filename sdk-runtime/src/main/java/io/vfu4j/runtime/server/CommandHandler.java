@@ -43,6 +43,10 @@ final class CommandHandler {
       throw ProtocolException.invalid(command + " must not carry file descriptors (" + fds.length + " closed)");
     }
     byte[] p = m.payload();
+    if (command == Command.REGION_READ || command == Command.REGION_WRITE || command == Command.REGION_WRITE_MULTI) {
+      // A client with KVM acknowledges INTx through the resample eventfd; pick that up first.
+      host.irq().pollIntxResample();
+    }
     return switch (command) {
       case DMA_MAP -> dmaMap(p, fds);
       case DMA_UNMAP -> {

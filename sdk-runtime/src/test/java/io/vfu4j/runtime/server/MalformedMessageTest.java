@@ -203,6 +203,32 @@ class MalformedMessageTest extends ServerFixture {
     stillServes(c);
   }
 
+  @Test
+  void refusedFdsAreClosedNotLeaked() throws Exception {
+    VfioUserClient c = client();
+    stillServes(c);
+    long before = openFds();
+    for (int i = 0; i < 40; i++) {
+      try (EventFd e = EventFd.create()) {
+        c.sendRaw(raw(nextRawId++, Command.DEVICE_GET_INFO, IndexQuery.encode(16, 0, 16)), e.fileDescriptor());
+        assertThat(c.receiveRaw(Duration.ofSeconds(5)).header().error()).isEqualTo(Errno.EINVAL);
+      }
+      try (EventFd e = EventFd.create()) { // a refused SET_IRQS must close its fds too
+        c.sendRaw(raw(nextRawId++, Command.DEVICE_SET_IRQS,
+            new io.vfu4j.runtime.protocol.DeviceMessages.SetIrqs(0x24, 1, 0, 1, new byte[0]).encode()),
+            e.fileDescriptor());
+        assertThat(c.receiveRaw(Duration.ofSeconds(5)).header().error()).isEqualTo(Errno.EINVAL);
+      }
+    }
+    assertThat(openFds()).isLessThan(before + 10);
+  }
+
+  private static long openFds() throws IOException {
+    try (var s = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
+  }
+
   // ---- framing and negotiation: these end the connection, the server takes the next client ----
 
   @Test

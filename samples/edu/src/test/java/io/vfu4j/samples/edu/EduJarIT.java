@@ -26,7 +26,7 @@ class EduJarIT {
     Path socket = dir.resolve("edu.sock");
     Path stderr = dir.resolve("stderr.txt");
     try (DeviceProcess device = DeviceProcess.start(JAR, stderr, "--socket", socket.toString())) {
-      device.awaitFile(socket, START);
+      device.awaitListening(socket, START);
       try (HostSession host = HostSession.connect(socket)) {
         assertThat(host.identity().vendorId()).isEqualTo(0x1234);
         host.enable(HostSession.CMD_MEMORY);
@@ -46,7 +46,7 @@ class EduJarIT {
     Path socket = dir.resolve("edu.sock");
     Path stderr = dir.resolve("stderr.txt");
     try (DeviceProcess device = DeviceProcess.start(JAR, stderr, "--socket", socket.toString(), "--log-level", "WARN")) {
-      device.awaitFile(socket, START);
+      device.awaitListening(socket, START);
       try (HostSession host = HostSession.connect(socket)) { // the same steps as the info-level run above
         assertThat(host.identity().vendorId()).isEqualTo(0x1234);
       }

@@ -30,7 +30,7 @@ class Idio16JarIT {
     Path control = dir.resolve("idio16.ctl");
     try (DeviceProcess device = DeviceProcess.start(JAR, dir.resolve("stderr.txt"),
         "--socket", socket.toString(), "--control-socket", control.toString(), "--stdin-control")) {
-      device.awaitFile(socket, START);
+      device.awaitListening(socket, START);
       device.awaitFile(control, START);
       PrintWriter stdin = new PrintWriter(device.process().getOutputStream(), true, StandardCharsets.UTF_8);
       BufferedReader stdout = new BufferedReader(
