@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vfu4j.runtime.cli.DeviceProcess;
 import io.vfu4j.runtime.cli.HostSession;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -17,13 +18,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class ${deviceName}JarIT {
-  private static final Path JAR = Path.of(System.getProperty("device.jar", "target/${artifactId}.jar"));
+  /** Where the README says the jar is (the tests run in the project directory). */
+  private static final Path JAR = Path.of("target/${artifactId}.jar");
   private static final Duration START = Duration.ofSeconds(20);
 
   @Test
   void servesTheSocketAndRemovesItOnSigterm(@TempDir Path dir) throws Exception {
     Path socket = dir.resolve("device.sock");
-    try (DeviceProcess device = DeviceProcess.start(JAR, dir.resolve("stderr.txt"), "--socket", socket.toString())) {
+    Path stderr = dir.resolve("stderr.txt");
+    try (DeviceProcess device = DeviceProcess.start(JAR, stderr, "--socket", socket.toString())) {
       device.awaitFile(socket, START);
       try (HostSession host = HostSession.connect(socket)) {
         assertThat(host.identity().vendorId()).isEqualTo(${vendorId});
@@ -33,6 +36,9 @@ class ${deviceName}JarIT {
       assertThat(device.terminate(START)).as("exit status after SIGTERM (128 + 15)").isEqualTo(143);
       assertThat(socket).doesNotExist();
     }
+    assertThat(Files.readString(stderr))
+        .contains("listening on " + socket)
+        .as("the manifest's Enable-Native-Access keeps the JDK quiet").doesNotContain("restricted method");
   }
 
   @Test
