@@ -50,6 +50,7 @@ public final class IrqController implements Interrupts, AutoCloseable {
   private final BitSet intxSources = new BitSet();
   private boolean intxMasked;
   private EventFd intxResample;
+  private IntxResampleWatcher resampleWatcher;
 
   /** Creates the controller for {@code counts} vectors, reading guest settings from {@code state}. */
   public IrqController(IrqCounts counts, InterruptState state) {
@@ -222,6 +223,9 @@ public final class IrqController implements Interrupts, AutoCloseable {
         intxResample.close();
       }
       intxResample = eventFds.isEmpty() ? null : eventFds.getFirst();
+      if (resampleWatcher != null) {
+        resampleWatcher.watch(intxResample);
+      }
     } else {
       // MASK|EVENTFD, and UNMASK|EVENTFD for message interrupts: no meaning here (as libvfio-user)
       eventFds.forEach(EventFd::close);
@@ -269,6 +273,9 @@ public final class IrqController implements Interrupts, AutoCloseable {
       if (intxResample != null) {
         intxResample.close();
         intxResample = null;
+        if (resampleWatcher != null) {
+          resampleWatcher.watch(null);
+        }
       }
     }
   }
@@ -374,6 +381,24 @@ public final class IrqController implements Interrupts, AutoCloseable {
     for (int v = 0; v < counts.msix(); v++) {
       deliverPending(MSIX, v);
     }
+  }
+
+  /**
+   * Lets {@code watcher} follow the INTx resample eventfd, so that an acknowledgement through it
+   * unmasks INTx without waiting for the next region access. Its callback must run
+   * {@link #intxResampled()} on the device thread.
+   */
+  public void setResampleWatcher(IntxResampleWatcher watcher) {
+    this.resampleWatcher = watcher;
+  }
+
+  /** The client acknowledged INTx through the resample eventfd: unmask, and fire again if still up. */
+  public void intxResampled() {
+    if (intxResample == null) {
+      return; // de-assigned since the signal was seen
+    }
+    intxMasked = false;
+    fireIntxIfAllowed();
   }
 
   /**

@@ -6,6 +6,7 @@ import io.vfu4j.api.Interrupts;
 import io.vfu4j.api.Iommu;
 import io.vfu4j.api.ResetReason;
 import io.vfu4j.runtime.dma.DmaEngine;
+import io.vfu4j.runtime.irq.IntxResampleWatcher;
 import io.vfu4j.runtime.irq.IrqController;
 import io.vfu4j.runtime.irq.IrqFlags;
 import io.vfu4j.runtime.pci.ConfigSpace;
@@ -52,6 +53,7 @@ final class DeviceHost implements AutoCloseable {
   private final System.Logger log;
   private final ConfigEvents configEvents;
   private final DeviceIommu iommu;
+  private final IntxResampleWatcher resampleWatcher;
   private volatile BarAccessInterceptor interceptor = BarAccessInterceptor.NONE;
 
   DeviceHost(DeviceDescriptor descriptor) throws java.io.IOException {
@@ -67,6 +69,8 @@ final class DeviceHost implements AutoCloseable {
     executor.setRemoveOnCancelPolicy(true);
     this.config = new ConfigSpace(layout);
     this.irq = new IrqController(ConfigInterruptState.counts(layout.config()), new ConfigInterruptState(config));
+    this.resampleWatcher = new IntxResampleWatcher(descriptor.name(), executor, irq::intxResampled);
+    irq.setResampleWatcher(resampleWatcher);
     this.dma = new DmaEngine(config::busMasterEnabled, t -> t == deviceThread, executor);
     this.iommu = new DeviceIommu(log);
     this.configEvents = new ConfigEvents(irq);
@@ -273,6 +277,7 @@ final class DeviceHost implements AutoCloseable {
 
   @Override
   public void close() {
+    resampleWatcher.close();
     executor.shutdownNow();
     memory.close();
   }
