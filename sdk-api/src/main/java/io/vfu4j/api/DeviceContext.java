@@ -25,6 +25,14 @@ public interface DeviceContext {
   /** Runs {@code task} on the device thread as soon as possible, after the work already queued. */
   void execute(Runnable task);
 
+  /**
+   * The ATS/PRI/PASID state the guest enabled, with change notification. The default (for
+   * contexts that predate it, such as test fakes) reports everything disabled.
+   */
+  default Iommu iommu() {
+    return Iommu.DISABLED;
+  }
+
   /** A logger named after the device. */
   System.Logger log();
 

@@ -2,6 +2,7 @@ package io.vfu4j.runtime.dma;
 
 import io.vfu4j.api.Dma;
 import io.vfu4j.api.DmaException;
+import io.vfu4j.runtime.pci.IommuEnables;
 import io.vfu4j.runtime.protocol.Errno;
 import io.vfu4j.runtime.protocol.ProtocolException;
 import io.vfu4j.runtime.sys.MappedFd;
@@ -67,6 +68,7 @@ public final class DmaEngine implements Dma, AutoCloseable {
 
   private volatile DmaMessenger messenger;
   private volatile Duration messageTimeout = DEFAULT_MESSAGE_TIMEOUT;
+  private volatile IommuEnables iommuEnables = IommuEnables.DISABLED;
 
   /**
    * Creates an engine with at most {@value #DEFAULT_MAX_MAPPINGS} mappings.
@@ -106,6 +108,20 @@ public final class DmaEngine implements Dma, AutoCloseable {
       throw new IllegalArgumentException("timeout must be positive: " + timeout);
     }
     this.messageTimeout = timeout;
+  }
+
+  /**
+   * Tells the engine what the guest enabled of ATS, PRI and PASID (the runtime calls this when
+   * the config space changes them, resets included). Recorded only, for now: translation
+   * caching, page requests and PASID-tagged accesses come with the IOMMU extension.
+   */
+  public void setIommuEnables(IommuEnables enables) {
+    this.iommuEnables = Objects.requireNonNull(enables);
+  }
+
+  /** The ATS/PRI/PASID state last set with {@link #setIommuEnables}. */
+  public IommuEnables iommuEnables() {
+    return iommuEnables;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -22,6 +22,14 @@ public interface InterruptState {
     return 32;
   }
 
+  /** Per-vector mask bit of MSI {@code vector} (MSI with per-vector masking); false otherwise. */
+  default boolean msiVectorMasked(int vector) {
+    return false;
+  }
+
+  /** Sets or clears the MSI Pending Bits bit of {@code vector} (ignored without per-vector masking). */
+  default void setMsiPending(int vector, boolean pending) {}
+
   /** MSI-X Function Mask. */
   default boolean msixFunctionMasked() {
     return false;

@@ -258,11 +258,9 @@ public final class IrqController implements Interrupts, AutoCloseable {
   /** Disables every vector of {@code index}: closes its eventfds and forgets masks and pending. */
   private void disable(int index) {
     Vectors vectors = indices[index];
-    if (index == MSIX) {
-      for (int v = 0; v < vectors.count(); v++) {
-        if (vectors.pending(v)) {
-          state.setMsixPending(v, false);
-        }
+    for (int v = 0; v < vectors.count(); v++) {
+      if (vectors.pending(v)) {
+        showPending(index, v, false);
       }
     }
     vectors.clear();
@@ -366,6 +364,11 @@ public final class IrqController implements Interrupts, AutoCloseable {
     deliverPending(MSIX, vector);
   }
 
+  /** Call when the guest unmasks MSI {@code vector} (per-vector masking): fires it if pending. */
+  public void msiUnmasked(int vector) {
+    deliverPending(MSI, vector);
+  }
+
   /** Call when the guest clears the MSI-X Function Mask: fires every pending vector. */
   public void msixFunctionUnmasked() {
     for (int v = 0; v < counts.msix(); v++) {
@@ -422,16 +425,27 @@ public final class IrqController implements Interrupts, AutoCloseable {
     if (vectors.masked(vector)) {
       return true;
     }
-    return index == MSIX && (state.msixFunctionMasked() || state.msixVectorMasked(vector));
+    return switch (index) {
+      case MSI -> state.msiVectorMasked(vector);
+      case MSIX -> state.msixFunctionMasked() || state.msixVectorMasked(vector);
+      default -> false;
+    };
+  }
+
+  /** Mirrors the controller's pending bit into the guest-visible MSI Pending Bits or MSI-X PBA. */
+  private void showPending(int index, int vector, boolean pending) {
+    if (index == MSI) {
+      state.setMsiPending(vector, pending);
+    } else if (index == MSIX) {
+      state.setMsixPending(vector, pending);
+    }
   }
 
   private void fireOrHold(int index, int vector) {
     Vectors vectors = indices[index];
     if (messageMasked(index, vector) || !vectors.signal(vector)) {
       vectors.setPending(vector, true);
-      if (index == MSIX) {
-        state.setMsixPending(vector, true);
-      }
+      showPending(index, vector, true);
     }
   }
 
@@ -440,16 +454,36 @@ public final class IrqController implements Interrupts, AutoCloseable {
     if (vector < 0 || vector >= vectors.count() || !vectors.pending(vector)) {
       return;
     }
-    if (!messageMasked(index, vector) && vectors.signal(vector)) {
+    boolean delivered = !messageMasked(index, vector) && vectors.signal(vector);
+    if (delivered) {
       vectors.setPending(vector, false);
-      if (index == MSIX) {
-        state.setMsixPending(vector, false);
-      }
     }
+    // The config space may have cleared its bit already (it reports unmasks that way): re-show it.
+    showPending(index, vector, !delivered);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Lifecycle
+
+  /**
+   * The device was reset (FLR, DEVICE_RESET, PM): the INTx level it drove drops and pending
+   * MSI/MSI-X messages are forgotten, as in hardware; the client's eventfds and SET_IRQS masks
+   * stay (QEMU reprograms them itself). INTx is unmasked again and Status bit 3 cleared.
+   */
+  public void deviceReset() {
+    intxSources.clear();
+    intxMasked = false;
+    for (int index : new int[] {MSI, MSIX}) {
+      Vectors vectors = indices[index];
+      for (int v = 0; v < vectors.count(); v++) {
+        if (vectors.pending(v)) {
+          vectors.setPending(v, false);
+          showPending(index, v, false);
+        }
+      }
+    }
+    state.setInterruptStatus(false);
+  }
 
   /**
    * Forgets the client: closes every eventfd, clears masks and pending bits; keeps the counts

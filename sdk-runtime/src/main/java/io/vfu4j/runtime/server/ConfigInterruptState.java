@@ -3,6 +3,7 @@ package io.vfu4j.runtime.server;
 import io.vfu4j.runtime.irq.InterruptState;
 import io.vfu4j.runtime.irq.IrqCounts;
 import io.vfu4j.runtime.pci.ConfigSpace;
+import io.vfu4j.runtime.pci.MsixTable;
 import io.vfu4j.runtime.spi.CapabilityLocation;
 import io.vfu4j.runtime.spi.ConfigSpaceTemplate;
 import java.nio.ByteBuffer;
@@ -53,6 +54,34 @@ final class ConfigInterruptState implements InterruptState {
     ByteBuffer control = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN);
     config.read(msi.offset() + 2, control);
     return 1 << ((control.getShort(0) >> 4) & 7);
+  }
+
+  @Override
+  public boolean msiVectorMasked(int vector) {
+    return config.msiVectorMasked(vector);
+  }
+
+  @Override
+  public void setMsiPending(int vector, boolean pending) {
+    config.setMsiPending(vector, pending);
+  }
+
+  /**
+   * The server's table entry mask counts only once the client programmed the table: QEMU emulates
+   * the table itself and never writes ours, whose entries stay masked from reset.
+   */
+  @Override
+  public boolean msixVectorMasked(int vector) {
+    MsixTable table = config.msixTable();
+    return table != null && table.programmedByClient() && vector < table.vectors() && table.vectorMaskBit(vector);
+  }
+
+  @Override
+  public void setMsixPending(int vector, boolean pending) {
+    MsixTable table = config.msixTable();
+    if (table != null && vector < table.vectors()) {
+      table.setPending(vector, pending);
+    }
   }
 
   @Override

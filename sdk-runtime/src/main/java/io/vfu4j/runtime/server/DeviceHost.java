@@ -3,11 +3,14 @@ package io.vfu4j.runtime.server;
 import io.vfu4j.api.DeviceContext;
 import io.vfu4j.api.Dma;
 import io.vfu4j.api.Interrupts;
+import io.vfu4j.api.Iommu;
 import io.vfu4j.api.ResetReason;
 import io.vfu4j.runtime.dma.DmaEngine;
 import io.vfu4j.runtime.irq.IrqController;
 import io.vfu4j.runtime.irq.IrqFlags;
 import io.vfu4j.runtime.pci.ConfigSpace;
+import io.vfu4j.runtime.pci.IommuEnables;
+import io.vfu4j.runtime.pci.MsixTable;
 import io.vfu4j.runtime.protocol.DeviceMessages.DeviceInfo;
 import io.vfu4j.runtime.protocol.DeviceMessages.RegionInfo;
 import io.vfu4j.runtime.protocol.DeviceMessages.SparseArea;
@@ -47,6 +50,8 @@ final class DeviceHost implements AutoCloseable {
   private final DeviceModel model;
   private final Migration migration;
   private final System.Logger log;
+  private final ConfigEvents configEvents;
+  private final DeviceIommu iommu;
   private volatile BarAccessInterceptor interceptor = BarAccessInterceptor.NONE;
 
   DeviceHost(DeviceDescriptor descriptor) throws java.io.IOException {
@@ -63,6 +68,14 @@ final class DeviceHost implements AutoCloseable {
     this.config = new ConfigSpace(layout);
     this.irq = new IrqController(ConfigInterruptState.counts(layout.config()), new ConfigInterruptState(config));
     this.dma = new DmaEngine(config::busMasterEnabled, t -> t == deviceThread, executor);
+    this.iommu = new DeviceIommu(log);
+    this.configEvents = new ConfigEvents(irq);
+    config.addListener(configEvents);
+    MsixTable msix = config.msixTable();
+    if (msix != null) {
+      msix.onUnmask(irq::msixUnmasked);
+      this.interceptor = new MsixInterceptor(msix);
+    }
     this.memory = BarMemory.create(layout, descriptor.name());
     this.model = descriptor.create(new Context(), memory.segments());
     this.migration = new Migration(this);
@@ -209,24 +222,45 @@ final class DeviceHost implements AutoCloseable {
     model.write(bar, offset, size, value);
   }
 
-  /** Config space changed: INTx disable may have been cleared with the level still up. */
+  /**
+   * A config write (all its pieces) is complete: run the reset it requested (FLR, PM D3hot to
+   * D0), then hand changed IOMMU enables to the DMA engine and the device. Runs before the reply.
+   * Interrupt consequences already happened through {@link ConfigEvents}.
+   */
   void afterConfigWrite() {
-    irq.intxDisableChanged();
+    ResetReason reset = configEvents.takeReset();
+    if (reset != null) {
+      resetDevice(reset);
+    }
+    publishIommuChange();
+  }
+
+  private void publishIommuChange() {
+    IommuEnables changed = configEvents.takeIommuChange();
+    if (changed != null) {
+      dma.setIommuEnables(changed);
+      iommu.update(changed);
+    }
   }
 
   /**
    * The one reset path (DEVICE_RESET, client loss, FLR, PM): config space back to its reset
-   * image (so MSI/MSI-X are off), then the model's registers and {@code @OnReset} hooks, then
-   * Status bit 3 re-synced to the INTx level. Eventfds stay registered, as with kernel VFIO and
+   * image (sticky bits kept for FLR and PM, so MSI/MSI-X are off), the interrupt state the
+   * device drove (INTx level, pending messages) dropped, then the model's registers and
+   * {@code @OnReset} hooks with the reason, then Status bit 3 re-synced to the INTx level and the
+   * IOMMU enables (now off) published. Eventfds stay registered, as with kernel VFIO and
    * libvfio-user: QEMU reprograms interrupts itself around a reset. Client loss closes them
    * first ({@link #clientLost()}).
    */
   void resetDevice(ResetReason reason) {
     log.log(System.Logger.Level.DEBUG, "reset: {0}", reason);
-    config.reset();
+    config.reset(reason);
+    irq.deviceReset();
     model.reset(reason);
     config.setInterruptStatus(irq.intxAsserted());
-    afterConfigWrite();
+    irq.intxDisableChanged();
+    configEvents.takeReset(); // a reset supersedes any request made before it
+    publishIommuChange();
   }
 
   /** The client went: drop its mappings and eventfds, reset for the next client. */
@@ -263,6 +297,11 @@ final class DeviceHost implements AutoCloseable {
     @Override
     public void execute(Runnable task) {
       executor.execute(guarded(task));
+    }
+
+    @Override
+    public Iommu iommu() {
+      return iommu;
     }
 
     @Override
