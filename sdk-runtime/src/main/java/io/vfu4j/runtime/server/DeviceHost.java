@@ -6,6 +6,7 @@ import io.vfu4j.api.Interrupts;
 import io.vfu4j.api.Iommu;
 import io.vfu4j.api.ResetReason;
 import io.vfu4j.runtime.dma.DmaEngine;
+import io.vfu4j.runtime.iommu.IommuDma;
 import io.vfu4j.runtime.irq.IrqController;
 import io.vfu4j.runtime.irq.IrqFlags;
 import io.vfu4j.runtime.pci.ConfigSpace;
@@ -45,6 +46,7 @@ final class DeviceHost implements AutoCloseable {
   private final ConfigSpace config;
   private final IrqController irq;
   private final DmaEngine dma;
+  private final IommuDma iommuDma;
   private volatile Thread deviceThread;
   private final BarMemory memory;
   private final DeviceModel model;
@@ -68,6 +70,7 @@ final class DeviceHost implements AutoCloseable {
     this.config = new ConfigSpace(layout);
     this.irq = new IrqController(ConfigInterruptState.counts(layout.config()), new ConfigInterruptState(config));
     this.dma = new DmaEngine(config::busMasterEnabled, t -> t == deviceThread, executor);
+    this.iommuDma = new IommuDma(dma, config, executor, t -> t == deviceThread);
     this.iommu = new DeviceIommu(log);
     this.configEvents = new ConfigEvents(irq);
     config.addListener(configEvents);
@@ -91,6 +94,11 @@ final class DeviceHost implements AutoCloseable {
 
   DmaEngine dma() {
     return dma;
+  }
+
+  /** The IOMMU-aware DMA (ATC, page requests, PASID spaces) on top of {@link #dma()}. */
+  IommuDma iommuDma() {
+    return iommuDma;
   }
 
   DeviceModel model() {
@@ -239,6 +247,7 @@ final class DeviceHost implements AutoCloseable {
     IommuEnables changed = configEvents.takeIommuChange();
     if (changed != null) {
       dma.setIommuEnables(changed);
+      iommuDma.enablesChanged(changed);
       iommu.update(changed);
     }
   }
@@ -255,6 +264,7 @@ final class DeviceHost implements AutoCloseable {
   void resetDevice(ResetReason reason) {
     log.log(System.Logger.Level.DEBUG, "reset: {0}", reason);
     config.reset(reason);
+    iommuDma.deviceReset();
     irq.deviceReset();
     model.reset(reason);
     config.setInterruptStatus(irq.intxAsserted());
@@ -265,6 +275,7 @@ final class DeviceHost implements AutoCloseable {
 
   /** The client went: drop its mappings and eventfds, reset for the next client. */
   void clientLost() {
+    iommuDma.clientLost();
     dma.close();
     irq.close();
     migration.clientLost();
@@ -285,7 +296,7 @@ final class DeviceHost implements AutoCloseable {
 
     @Override
     public Dma dma() {
-      return dma;
+      return iommuDma;
     }
 
     @Override
