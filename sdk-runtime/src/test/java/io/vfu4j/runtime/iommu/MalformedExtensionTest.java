@@ -1,0 +1,70 @@
+package io.vfu4j.runtime.iommu;
+
+import static io.vfu4j.runtime.iommu.PriTest.errorOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vfu4j.runtime.protocol.Command;
+import io.vfu4j.runtime.protocol.Errno;
+import io.vfu4j.runtime.protocol.IommuMessages;
+import io.vfu4j.runtime.protocol.IommuMessages.AtsInvalidate;
+import io.vfu4j.runtime.protocol.IommuMessages.PageResponse;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Malformed extension messages get the doc's errno and the connection survives. */
+@Timeout(30)
+class MalformedExtensionTest extends IommuFixture {
+  @Test
+  void malformedInvalidationsAreRefused() throws Exception {
+    connect(true);
+    int none = IommuMessages.NO_PASID;
+    byte[][] bad = {
+        Arrays.copyOf(new AtsInvalidate(0, 4096, 0, none).encode(), 23), // short
+        Arrays.copyOf(new AtsInvalidate(0, 4096, 0, none).encode(), 25), // long
+        new AtsInvalidate(0, 4096, 0x1, none).encode(), // reserved flag bit
+        new AtsInvalidate(0x1000, 0x2000, 0, none).encode(), // not naturally aligned
+        new AtsInvalidate(0, 0x3000, 0, none).encode(), // not a power of two
+        new AtsInvalidate(0, 2048, 0, none).encode(), // below a page
+        new AtsInvalidate(0, 4096, IommuMessages.GLOBAL, none).encode(), // GLOBAL without PASID
+        new AtsInvalidate(0, 4096, IommuMessages.PASID_VALID, 1 << IommuTestDevice.PASID_WIDTH).encode(), // width
+        new AtsInvalidate(0x1000, IommuMessages.WHOLE_SPACE, 0, none).encode(), // whole space with addr
+    };
+    for (byte[] p : bad) {
+      assertThat(errorOf(() -> client.call(Command.ATS_INVALIDATE, p))).isEqualTo(Errno.EINVAL);
+    }
+    assertThat(client.config16(0)).isEqualTo(0x1af4); // still served
+  }
+
+  @Test
+  void malformedResponsesAndServerCommandsAreRefused() throws Exception {
+    connect(true);
+    assertThat(errorOf(() -> client.call(Command.PRI_PAGE_RESPONSE, new byte[15]))).isEqualTo(Errno.EINVAL);
+    assertThat(errorOf(() -> client.call(Command.PRI_PAGE_RESPONSE,
+        new PageResponse(IommuMessages.LAST, IommuMessages.NO_PASID, 0, 0).encode()))).isEqualTo(Errno.EINVAL);
+    assertThat(errorOf(() -> client.call(Command.PRI_PAGE_RESPONSE,
+        new PageResponse(0, IommuMessages.NO_PASID, 600, 0).encode()))).isEqualTo(Errno.EINVAL);
+    assertThat(errorOf(() -> client.call(Command.ATS_TRANSLATE, new byte[16]))).isEqualTo(Errno.EINVAL);
+    assertThat(errorOf(() -> client.call(Command.DMA_READ_EX, new byte[24]))).isEqualTo(Errno.EINVAL);
+    // command 100 is reserved: ENOSYS
+    byte[] raw = new byte[16];
+    java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort((short) 999).putShort((short) 100)
+        .putInt(16);
+    client.sendRaw(raw);
+    var reply = client.receiveRaw(java.time.Duration.ofSeconds(5));
+    assertThat(reply.header().error()).isEqualTo(Errno.ENOSYS);
+    assertThat(client.config16(0)).isEqualTo(0x1af4);
+  }
+
+  @Test
+  void extensionDmaMapBitsFollowTheNegotiation() throws Exception {
+    connect(true);
+    int pasidTooWide = 1 << 8 | (1 << IommuTestDevice.PASID_WIDTH) << 12;
+    assertThat(errorOf(() -> client.mapGuestMemory(0x10000, PAGE, true, pasidTooWide))).isEqualTo(Errno.EINVAL);
+    assertThat(errorOf(() -> client.mapGuestMemory(0x10000, PAGE, true, 1 << 8 | 1 << 9))).isEqualTo(Errno.EINVAL);
+    assertThat(errorOf(() -> client.mapGuestMemory(0x10000, PAGE, true, 5 << 12))).isEqualTo(Errno.EINVAL);
+    client.mapGuestMemory(0x10000, PAGE, true, 1 << 8 | 5 << 12); // PASID 5: fine
+    client.mapGuestMemory(0x10000, PAGE, true, 1 << 9); // translated space: same address, other space
+    client.mapGuestMemory(0x10000, PAGE, true); // no-PASID
+  }
+}
