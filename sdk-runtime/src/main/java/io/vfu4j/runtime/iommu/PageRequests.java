@@ -122,11 +122,20 @@ final class PageRequests {
       var request = new PageRequest(w.address, w.length, flags,
           w.space.tagged() ? w.space.pasid() : IommuMessages.NO_PASID, prgi);
       sender.send(request).whenComplete((ack, error) -> {
-        if (error != null) {
-          failure(); // any error reply (or no ack) counts as a Response Failure (§4.4)
+        // An error reply or a timeout counts as a Response Failure (§4.4); a disconnect does not:
+        // the client-lost path retires the groups and fails their work.
+        if (error != null && !(unwrap(error) instanceof java.io.IOException)) {
+          failure();
         }
       });
     }
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
   }
 
   /** Lowest index neither outstanding nor retired; else the oldest retired one; -1 if none. */
