@@ -52,6 +52,11 @@ public final class MessageDma implements DmaMessenger, IommuWire {
       parts.add(pending.send(channel, Command.DMA_READ, DmaTransfer.header(at, n).encode(qemuLayout))
           .thenApply(reply -> readReply(reply, at, n, qemuLayout)));
     }
+    return concat(parts, length);
+  }
+
+  /** The chunks' data in order, once every chunk has arrived. */
+  private static CompletableFuture<byte[]> concat(List<CompletableFuture<byte[]>> parts, int length) {
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
       byte[] all = new byte[length];
       int off = 0;
@@ -120,16 +125,7 @@ public final class MessageDma implements DmaMessenger, IommuWire {
         return checkEcho(reply, header, header.count(), "DMA_READ_EX").data();
       }));
     }
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-      byte[] all = new byte[length];
-      int off = 0;
-      for (var p : parts) {
-        byte[] b = p.join();
-        System.arraycopy(b, 0, all, off, b.length);
-        off += b.length;
-      }
-      return all;
-    });
+    return concat(parts, length);
   }
 
   /** The no-PASID space by DMA_WRITE, every other space by DMA_WRITE_EX. */
