@@ -57,6 +57,8 @@ public final class VirtualIommu implements AutoCloseable {
   });
   private volatile PagePolicy policy = r -> null;
   private volatile int translateErrno;
+  private volatile boolean holdTranslations;
+  private final BlockingQueue<Runnable> heldTranslations = new LinkedBlockingQueue<>();
 
   /** Attaches to {@code client}, which serves extension commands through it from now on. */
   public VirtualIommu(VfioUserClient client) {
@@ -104,6 +106,24 @@ public final class VirtualIommu implements AutoCloseable {
   /** Makes ATS_TRANSLATE fail with {@code errno} (0: answer normally). */
   public void failTranslations(int errno) {
     this.translateErrno = errno;
+  }
+
+  /**
+   * While held, ATS_TRANSLATE replies are computed at once but not sent (to race them with
+   * invalidations); releasing sends them in order.
+   */
+  public void holdTranslations(boolean hold) {
+    holdTranslations = hold;
+    if (!hold) {
+      for (Runnable r; (r = heldTranslations.poll()) != null; ) {
+        r.run();
+      }
+    }
+  }
+
+  /** ATS_TRANSLATE requests waiting while held. */
+  public int heldTranslations() {
+    return heldTranslations.size();
   }
 
   /** Page requests received (stop markers included), in order. */
@@ -178,15 +198,26 @@ public final class VirtualIommu implements AutoCloseable {
 
   private void translate(MessageChannel channel, Header h, AtsTranslate request) {
     translations.add(request);
+    Header reply;
+    byte[] payload;
     if (translateErrno != 0) {
-      VfioUserClient.reply(channel, h.errorReply(translateErrno), new byte[0]);
-      return;
+      reply = h.errorReply(translateErrno);
+      payload = new byte[0];
+    } else {
+      int pasid = (request.flags() & IommuMessages.PASID_VALID) != 0 ? request.pasid() : -1;
+      Pte pte = lookup(pasid, request.addr());
+      Translation t = pte == null ? new Translation(0, IommuMessages.PAGE, 0)
+          : new Translation(pte.taddr, pte.size, pte.perm);
+      reply = h.reply(Translation.SIZE);
+      payload = t.encode();
     }
-    int pasid = (request.flags() & IommuMessages.PASID_VALID) != 0 ? request.pasid() : -1;
-    Pte pte = lookup(pasid, request.addr());
-    Translation t = pte == null ? new Translation(0, IommuMessages.PAGE, 0)
-        : new Translation(pte.taddr, pte.size, pte.perm);
-    VfioUserClient.reply(channel, h.reply(Translation.SIZE), t.encode());
+    // the answer reflects the page tables now, even when its sending is held back
+    Runnable send = () -> VfioUserClient.reply(channel, reply, payload);
+    if (holdTranslations) {
+      heldTranslations.add(send);
+    } else {
+      send.run();
+    }
   }
 
   private void pageRequest(MessageChannel channel, Header h, PageRequest request) {
