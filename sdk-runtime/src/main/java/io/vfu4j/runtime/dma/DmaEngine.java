@@ -68,6 +68,7 @@ public final class DmaEngine implements Dma, AutoCloseable {
   /** One table per address space, keyed by DMA address as unsigned numbers. Guarded by {@link #lock}. */
   private final Map<Space, TreeMap<Long, Region>> tables = new HashMap<>();
   private volatile UnmapListener unmapListener = (space, first, last) -> {};
+  private volatile boolean replaceProtection;
 
   private volatile DmaMessenger messenger;
   private volatile Duration messageTimeout = DEFAULT_MESSAGE_TIMEOUT;
@@ -152,6 +153,15 @@ public final class DmaEngine implements Dma, AutoCloseable {
     void unmapped(Space space, long first, long last);
   }
 
+  /**
+   * With the IOMMU extension negotiated, a DMA_MAP of an identical range with other permissions
+   * replaces the protection (extension §6); without it, that is an overlap (EEXIST) as in the
+   * base protocol. Reset to off by {@link #close()}.
+   */
+  public void setReplaceProtection(boolean on) {
+    this.replaceProtection = on;
+  }
+
   /** Sets who hears about removed mappings. */
   public void setUnmapListener(UnmapListener listener) {
     this.unmapListener = Objects.requireNonNull(listener);
@@ -177,9 +187,12 @@ public final class DmaEngine implements Dma, AutoCloseable {
       throws ProtocolException {
     int fd = -1;
     MappedFd memory = null;
+    boolean changedProtection = false;
     try {
       if (fdOrNull != null) {
         fd = fdNumber(fdOrNull);
+      } else if (replaceProtection) {
+        fd = backingToKeep(space, address, size, fileOffset, flags);
       }
       validateMap(address, size, fileOffset, flags);
       var mapping = new Mapping(address, size, fileOffset, flags, fd >= 0);
@@ -189,15 +202,26 @@ public final class DmaEngine implements Dma, AutoCloseable {
       lock.writeLock().lock();
       try {
         TreeMap<Long, Region> regions = table(space);
-        if (isDuplicate(regions, mapping)) {
-          return; // idempotent, as libvfio-user: the surplus fd and mapping are released below
+        Region replaced = replaceProtection ? sameRangeOtherProtection(regions, mapping) : null;
+        if (replaced == null) {
+          if (isDuplicate(regions, mapping)) {
+            return; // idempotent, as libvfio-user: the surplus fd and mapping are released below
+          }
+          checkRoom(mapping);
         }
-        checkRoom(mapping);
         regions.put(address, new Region(mapping, memory, fd));
         fd = -1; // owned by the region now
         memory = null;
+        if (replaced != null) {
+          // a protection change (extension §6): the old region goes once copies under the lock ended
+          replaced.close();
+          changedProtection = true;
+        }
       } finally {
         lock.writeLock().unlock();
+      }
+      if (changedProtection) {
+        unmapListener.unmapped(space, address, address + size - 1);
       }
     } finally {
       if (memory != null) {
@@ -245,6 +269,41 @@ public final class DmaEngine implements Dma, AutoCloseable {
     } catch (IOException | RuntimeException e) {
       throw ProtocolException.invalid("DMA_MAP: cannot map the fd: " + e.getMessage());
     }
+  }
+
+  /**
+   * A protection change without an fd keeps the existing region's file: a duplicate of its fd,
+   * or -1 when there is nothing to keep.
+   */
+  private int backingToKeep(Space space, long address, long size, long fileOffset, int flags)
+      throws ProtocolException {
+    lock.readLock().lock();
+    try {
+      Region existing = tableOrEmpty(space).get(address);
+      if (existing == null || existing.fd() < 0 || existing.mapping().size() != size
+          || existing.mapping().fileOffset() != fileOffset || existing.mapping().flags() == flags) {
+        return -1;
+      }
+      return Native.dup(existing.fd());
+    } catch (IOException e) {
+      throw new ProtocolException(Errno.ENOMEM, "DMA_MAP: cannot keep the backing: " + e.getMessage());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The existing region with the same address, size, file offset and backing but other
+   * permissions: DMA_MAP then replaces the protection atomically (vIOMMU permission change).
+   */
+  private static Region sameRangeOtherProtection(TreeMap<Long, Region> regions, Mapping mapping) {
+    Region existing = regions.get(mapping.address());
+    if (existing == null) {
+      return null;
+    }
+    Mapping old = existing.mapping();
+    return old.size() == mapping.size() && old.fileOffset() == mapping.fileOffset()
+        && old.fdBacked() == mapping.fdBacked() && old.flags() != mapping.flags() ? existing : null;
   }
 
   /** True for an exact repeat of an existing mapping; EEXIST for any other overlap. */
@@ -364,6 +423,7 @@ public final class DmaEngine implements Dma, AutoCloseable {
   @Override
   public void close() {
     messenger = null;
+    replaceProtection = false;
     unmapAll();
   }
 

@@ -109,6 +109,7 @@ public final class IommuDma implements Dma {
     this.negotiated = offer;
     this.wire = offer == null ? null : wire;
     this.messenger = messenger;
+    engine.setReplaceProtection(offer != null);
     pri.setSender(offer != null && offer.pri() ? this::wirePageRequest : this::localPageRequest);
   }
 

@@ -67,4 +67,30 @@ class MalformedExtensionTest extends IommuFixture {
     client.mapGuestMemory(0x10000, PAGE, true, 1 << 9); // translated space: same address, other space
     client.mapGuestMemory(0x10000, PAGE, true); // no-PASID
   }
+
+  @Test
+  void remapWithOtherProtectionReplacesItOnlyWithTheExtension() throws Exception {
+    connect(true);
+    int pasid3 = 1 << 8 | 3 << 12;
+    var memory = client.mapGuestMemory(0x10000, PAGE, true, pasid3);
+    client.writeConfig16(4, CMD_BUS_MASTER);
+    client.writeConfig16(descriptor.pasid() + 6, 1); // PASID only: no ATS, so no translation fallback
+    await(space(3).writeAsync(0x10000, bytes(4, 1)));
+    byte[] readOnly = new io.vfu4j.runtime.protocol.DmaMessages.DmaMap(1 | pasid3, 0, 0x10000, PAGE).encode();
+    client.call(Command.DMA_MAP, readOnly);
+    // the pushed mapping no longer permits writes; the client's IOMMU has no page table for it either
+    assertThat(failure(space(3).writeAsync(0x10000, bytes(4, 9)))).isInstanceOf(io.vfu4j.api.DmaException.class);
+    var back = java.lang.foreign.MemorySegment.ofArray(new byte[4]);
+    await(space(3).readAsync(0x10000, back));
+    assertThat(back.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 1);
+    assertThat(memory.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 1);
+  }
+
+  @Test
+  void remapWithOtherProtectionIsAnOverlapForAPlainClient() throws Exception {
+    connect(false);
+    client.mapGuestMemory(0x10000, PAGE, false);
+    byte[] readOnly = new io.vfu4j.runtime.protocol.DmaMessages.DmaMap(1, 0, 0x10000, PAGE).encode();
+    assertThat(errorOf(() -> client.call(Command.DMA_MAP, readOnly))).isEqualTo(Errno.EEXIST);
+  }
 }
