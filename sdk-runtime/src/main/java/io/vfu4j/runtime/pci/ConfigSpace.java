@@ -505,14 +505,39 @@ public final class ConfigSpace {
     return pcie >= 0 && (u32(bytes, pcie + EXP_DEVCAP) & EXP_DEVCAP_FLR) != 0;
   }
 
-  /** Sets AER Uncorrectable Error Status bits (defined bits only); ignored without AER. */
+  /**
+   * Sets AER Uncorrectable Error Status bits (defined bits only; ignored without AER) and the
+   * PCIe Device Status bits that report them regardless of masking: Fatal or Non-Fatal Error
+   * Detected by the severity register, and Unsupported Request Detected for a UR.
+   */
   public void recordUncorrectableErrors(int bits) {
-    recordAer(AER_UNCOR_STATUS, bits & AER_UNCOR_BITS);
+    int defined = bits & AER_UNCOR_BITS;
+    recordAer(AER_UNCOR_STATUS, defined);
+    if (defined != 0) {
+      int severity = aer >= 0 ? u32(bytes, aer + AER_UNCOR_SEVER) : 0;
+      int detected = ((defined & severity) != 0 ? EXP_DEVSTA_FED : 0)
+          | ((defined & ~severity) != 0 ? EXP_DEVSTA_NFED : 0)
+          | ((defined & AER_UNSUPPORTED_REQUEST) != 0 ? EXP_DEVSTA_URD : 0);
+      recordDeviceStatus(detected);
+    }
   }
 
-  /** Sets AER Correctable Error Status bits (defined bits only); ignored without AER. */
+  /**
+   * Sets AER Correctable Error Status bits (defined bits only; ignored without AER) and PCIe
+   * Device Status Correctable Error Detected.
+   */
   public void recordCorrectableErrors(int bits) {
-    recordAer(AER_COR_STATUS, bits & AER_COR_BITS);
+    int defined = bits & AER_COR_BITS;
+    recordAer(AER_COR_STATUS, defined);
+    if (defined != 0) {
+      recordDeviceStatus(EXP_DEVSTA_CED);
+    }
+  }
+
+  private void recordDeviceStatus(int bits) {
+    if (pcie >= 0) {
+      put16(bytes, pcie + EXP_DEVSTA, u16(bytes, pcie + EXP_DEVSTA) | bits);
+    }
   }
 
   private void recordAer(int register, int bits) {

@@ -43,6 +43,8 @@ final class PciRegs {
       EXP_DEVCTL2 = 0x28, EXP_LNKCAP2 = 0x2c, EXP_LNKCTL2 = 0x30, EXP_SIZE = 0x3c;
   static final int EXP_DEVCAP_FLR = 1 << 28, EXP_DEVCTL_BCR_FLR = 0x8000;
   static final int EXP_DEVCAP2_EE_PREFIX = 1 << 21;
+  /** Device Status: Correctable, Non-Fatal, Fatal Error Detected, Unsupported Request Detected (RW1C). */
+  static final int EXP_DEVSTA_CED = 0x1, EXP_DEVSTA_NFED = 0x2, EXP_DEVSTA_FED = 0x4, EXP_DEVSTA_URD = 0x8;
 
   // Vendor-specific.
   static final int VENDOR_LENGTH = 2, VENDOR_HEADER = 3;
@@ -55,6 +57,8 @@ final class PciRegs {
   /** Correctable error bits: 0, 6, 7, 8, 12..15. */
   static final int AER_COR_BITS = 0xf1c1;
   static final int AER_ADVISORY_NON_FATAL = 0x2000;
+  /** Uncorrectable status bit 20: Unsupported Request Error. */
+  static final int AER_UNSUPPORTED_REQUEST = 1 << 20;
   static final int AER_ECRC_GEN_CAPABLE = 0x20, AER_ECRC_GEN_ENABLE = 0x40,
       AER_ECRC_CHECK_CAPABLE = 0x80, AER_ECRC_CHECK_ENABLE = 0x100;
 

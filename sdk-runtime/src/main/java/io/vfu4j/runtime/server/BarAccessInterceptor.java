@@ -1,8 +1,9 @@
 package io.vfu4j.runtime.server;
 
 /**
- * A step in front of the device model for BAR accesses the runtime itself emulates (the MSI-X
- * table and PBA, later). Called on the device thread with naturally aligned pieces.
+ * A step in front of the device model for BAR accesses the runtime itself emulates: the MSI-X
+ * table and PBA ({@code MsixInterceptor}, installed when the function has MSI-X). Called on the
+ * device thread with naturally aligned pieces, after {@code @Memory} ranges.
  */
 public interface BarAccessInterceptor {
   /** True when this interceptor serves {@code size} bytes at {@code offset} of {@code bar}. */

@@ -81,6 +81,19 @@ class IrqControllerTest {
     public void setInterruptStatus(boolean level) {
       interruptStatus = level;
     }
+
+    final Map<Integer, Boolean> msiMasked = new HashMap<>();
+    final Map<Integer, Boolean> msiPending = new HashMap<>();
+
+    @Override
+    public boolean msiVectorMasked(int vector) {
+      return msiMasked.getOrDefault(vector, false);
+    }
+
+    @Override
+    public void setMsiPending(int vector, boolean pending) {
+      msiPending.put(vector, pending);
+    }
   }
 
   private final FakeState state = new FakeState();
@@ -402,5 +415,56 @@ class IrqControllerTest {
     assertThat(state.interruptStatus).isTrue();
     assertThat(irqs.info(MSIX).count()).isEqualTo(8);
     assertThat(irqs.intxMasked()).isFalse();
+  }
+
+  @Test
+  void maskedMsiVectorIsPendingInConfigUntilUnmasked() throws Exception {
+    state.msi = true;
+    EventFd vector1 = assign(MSI, 1);
+    state.msiMasked.put(1, true);
+    irqs.raise(1);
+    assertThat(vector1.readCounter()).isZero();
+    assertThat(state.msiPending).containsEntry(1, true);
+    state.msiMasked.put(1, false);
+    state.msiPending.put(1, false); // the config space clears the bit when it reports the unmask
+    irqs.msiUnmasked(1);
+    assertThat(vector1.readCounter()).isEqualTo(1);
+    assertThat(state.msiPending).containsEntry(1, false);
+  }
+
+  @Test
+  void unmaskWithoutAnEventfdShowsThePendingBitAgain() {
+    state.msix = true;
+    irqs.raise(2); // no eventfd: held
+    assertThat(state.pba).containsEntry(2, true);
+    state.pba.put(2, false); // the table cleared it before calling back
+    irqs.msixUnmasked(2);
+    assertThat(state.pba).as("still undeliverable, so still pending").containsEntry(2, true);
+  }
+
+  @Test
+  void deviceResetDropsLevelAndPendingButKeepsEventfds() throws Exception {
+    EventFd intx = assign(INTX, 0);
+    irqs.raise(0);
+    assertThat(intx.readCounter()).isEqualTo(1);
+    assertThat(state.interruptStatus).isTrue();
+    state.msix = true;
+    state.functionMasked = true;
+    EventFd msix3 = assign(MSIX, 3);
+    irqs.raise(3);
+    assertThat(state.pba).containsEntry(3, true);
+
+    irqs.deviceReset();
+
+    assertThat(irqs.intxAsserted()).isFalse();
+    assertThat(state.interruptStatus).isFalse();
+    assertThat(state.pba).containsEntry(3, false);
+    state.functionMasked = false;
+    irqs.msixFunctionUnmasked();
+    assertThat(msix3.readCounter()).as("a reset forgets pending messages").isZero();
+    assertThat(irqs.triggerAssigned(MSIX, 3)).isTrue();
+    state.msix = false;
+    irqs.raise(0);
+    assertThat(intx.readCounter()).as("INTx unmasked again, eventfd kept").isEqualTo(1);
   }
 }

@@ -363,4 +363,21 @@ class ConfigSpaceTest {
     assertThat(layout.bars()).containsExactly(TestDevices.MEM32_1M, TestDevices.IO_32);
     assertThat(layout.config().image()).hasSize(256);
   }
+
+  @Test
+  void recordedErrorsSetDeviceStatusBySeverity() {
+    int pcie = cap(express, CapabilityLocation.PCI_EXPRESS, false);
+    int aer = cap(express, CapabilityLocation.AER, true);
+    write(express, aer + 0x0c, 4, 1 << 14); // completion timeout fatal
+    express.recordUncorrectableErrors(1 << 14);
+    assertThat(read(express, pcie + 0x0a, 2) & 0xf).as("Fatal Error Detected").isEqualTo(0x4);
+    express.recordUncorrectableErrors(1 << 20);
+    assertThat(read(express, pcie + 0x0a, 2) & 0xf).as("+ Non-Fatal, Unsupported Request").isEqualTo(0xe);
+    express.recordCorrectableErrors(1 << 6);
+    assertThat(read(express, pcie + 0x0a, 2) & 0xf).isEqualTo(0xf);
+    write(express, pcie + 0x0a, 2, 0xf);
+    assertThat(read(express, pcie + 0x0a, 2) & 0xf).isZero();
+    express.recordCorrectableErrors(1 << 1); // undefined bit: nothing
+    assertThat(read(express, pcie + 0x0a, 2) & 0xf).isZero();
+  }
 }
