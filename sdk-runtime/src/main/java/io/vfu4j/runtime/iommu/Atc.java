@@ -196,7 +196,8 @@ public final class Atc {
       }
       removeWhere(globals, first, last, inScope, inv);
       for (PendingTranslation p : pending) {
-        if ((pasid < 0 || p.space.pasid() == pasid) && Long.compareUnsigned(p.address, first) >= 0
+        // with GLOBAL, a request of any PASID may come back with a Global translation in range
+        if ((pasid < 0 || global || p.space.pasid() == pasid) && Long.compareUnsigned(p.address, first) >= 0
             && Long.compareUnsigned(p.address, last) <= 0) {
           p.overlapped = true;
         }
