@@ -228,6 +228,32 @@ class AtsTest extends IommuFixture {
     assertThat(viommu.translations()).hasSize(2);
   }
 
+  @Test
+  void synchronousAccessesWaitOffTheDeviceThreadAndUseOnlyHitsOnIt() throws Exception {
+    connect(true);
+    GuestMemory t = viommu.mapTranslatedSpace(TSPACE, 0x10_0000, true);
+    viommu.map(5, IOVA, PAGE, TSPACE, IommuMessages.R | IommuMessages.W);
+    enableAll(0, 4);
+    space(5).write(IOVA + 4, bytes(4, 60)); // test thread: may wait for the translation
+    assertThat(t.segment().get(ValueLayout.JAVA_BYTE, 4)).isEqualTo((byte) 60);
+    var hit = new CompletableFuture<Byte>();
+    var miss = new CompletableFuture<Void>();
+    device().ctx.execute(() -> {
+      try {
+        MemorySegment b = MemorySegment.ofArray(new byte[4]);
+        space(5).read(IOVA + 4, b); // ATC hit into fd-backed memory: fine on the device thread
+        hit.complete(b.get(ValueLayout.JAVA_BYTE, 0));
+        space(5).read(IOVA + PAGE, MemorySegment.ofArray(new byte[4])); // miss: refused, not blocked
+        miss.complete(null);
+      } catch (DmaException e) {
+        hit.completeExceptionally(e);
+        miss.completeExceptionally(e);
+      }
+    });
+    assertThat(await(hit)).isEqualTo((byte) 60);
+    assertThat(failure(miss)).isInstanceOf(DmaException.class).hasMessageContaining("asynchronous");
+  }
+
   private int atcOutstanding() {
     return device() == null ? 0 : iommuDma().atc().outstandingInvalidations();
   }
