@@ -19,14 +19,10 @@ import io.vfu4j.runtime.protocol.IommuOffer;
 import io.vfu4j.runtime.protocol.ProtocolException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
@@ -42,12 +38,10 @@ import java.util.function.Predicate;
 public final class IommuDma implements Dma {
   /** Retranslations after a page request or a stale reply, before an access gives up. */
   private static final int MAX_RETRIES = 4;
-  private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(10);
 
   private final DmaEngine engine;
   private final ConfigSpace config;
-  private final Executor device;
-  private final Predicate<Thread> isDeviceThread;
+  private final DeviceThread device;
   private final IommuCaps caps;
   private final Atc atc = new Atc();
   private final PageRequests pri;
@@ -59,8 +53,7 @@ public final class IommuDma implements Dma {
   public IommuDma(DmaEngine engine, ConfigSpace config, Executor device, Predicate<Thread> isDeviceThread) {
     this.engine = engine;
     this.config = config;
-    this.device = device;
-    this.isDeviceThread = isDeviceThread;
+    this.device = new DeviceThread(device, isDeviceThread);
     this.caps = IommuCaps.of(config.template());
     this.pri = new PageRequests(new PageRequests.Status() {
       @Override
@@ -237,29 +230,29 @@ public final class IommuDma implements Dma {
         }
         return;
       }
-      if (isDeviceThread.test(Thread.currentThread())) {
+      if (device.isCurrent()) {
         if (!syncAtcHit(space, address, buffer, write)) {
           throw new DmaException(address, "no pushed mapping or cached translation in the " + space
               + " space; on the device thread use the asynchronous methods");
         }
         return;
       }
-      await(address, access(space, address, buffer, write));
+      DeviceThread.await(address, access(space, address, buffer, write));
     }
 
     @Override
     public CompletionStage<Void> readAsync(long address, MemorySegment dst) {
-      return onDevice(() -> access(space, address, dst, false));
+      return device.start(() -> access(space, address, dst, false));
     }
 
     @Override
     public CompletionStage<Void> writeAsync(long address, MemorySegment src) {
-      return onDevice(() -> access(space, address, src, true));
+      return device.start(() -> access(space, address, src, true));
     }
 
     @Override
     public CompletionStage<PageResponse> pageRequest(long address, long length, int access) {
-      return onDevice(() -> {
+      return device.start(() -> {
         try {
           checkAllowed(space, address);
           if (!enables.atsEnabled()) {
@@ -278,30 +271,6 @@ public final class IommuDma implements Dma {
     @Override
     public String toString() {
       return "DmaSpace[" + space + "]";
-    }
-  }
-
-  /** Runs {@code start} on the device thread (now, if already there); the result completes there. */
-  private <T> CompletableFuture<T> onDevice(java.util.function.Supplier<CompletableFuture<T>> start) {
-    if (isDeviceThread.test(Thread.currentThread())) {
-      return guard(start);
-    }
-    var result = new CompletableFuture<T>();
-    device.execute(() -> guard(start).whenComplete((v, e) -> {
-      if (e != null) {
-        result.completeExceptionally(unwrap(e));
-      } else {
-        result.complete(v);
-      }
-    }));
-    return result;
-  }
-
-  private static <T> CompletableFuture<T> guard(java.util.function.Supplier<CompletableFuture<T>> start) {
-    try {
-      return start.get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
     }
   }
 
@@ -371,7 +340,7 @@ public final class IommuDma implements Dma {
         ? m.write(space, address, buffer.toArray(ValueLayout.JAVA_BYTE))
         : m.read(space, address, length).thenAccept(data -> MemorySegment.copy(data, 0, buffer,
             ValueLayout.JAVA_BYTE, 0, Math.min(length, data.length)));
-    return onDeviceWhenDone(sent, address);
+    return device.completeThere(sent, address);
   }
 
   /** One chunk per ATC entry: hit → translated access; miss → translate, maybe page in, retry. */
@@ -447,11 +416,11 @@ public final class IommuDma implements Dma {
           });
     }
     var result = new CompletableFuture<Outcome>();
-    reply.whenComplete((t, error) -> runOnDevice(() -> {
+    reply.whenComplete((t, error) -> device.run(() -> {
       if (error != null) {
         atc.finishTranslation(pending, null);
-        config.recordStatusErrors(ConfigStatus.masterAbortOrTargetAbort(unwrap(error)));
-        result.completeExceptionally(asDma(address, unwrap(error)));
+        config.recordStatusErrors(ConfigStatus.masterAbortOrTargetAbort(DeviceThread.unwrap(error)));
+        result.completeExceptionally(DeviceThread.asDma(address, DeviceThread.unwrap(error)));
         return;
       }
       if (t.untranslatedOnly()) {
@@ -520,7 +489,7 @@ public final class IommuDma implements Dma {
         ? CompletableFuture.failedFuture(new DmaException(request.addr(), "client gone"))
         : w.pageRequest(request);
     var onDevice = new CompletableFuture<Void>();
-    ack.whenComplete((v, e) -> runOnDevice(() -> {
+    ack.whenComplete((v, e) -> device.run(() -> {
       if (e != null) {
         onDevice.completeExceptionally(e);
       } else {
@@ -532,7 +501,7 @@ public final class IommuDma implements Dma {
 
   /** §11: answered on the device thread from the no-PASID table (Success if mapped as asked now). */
   private CompletableFuture<Void> localPageRequest(PageRequest request) {
-    runOnDevice(() -> {
+    device.run(() -> {
       boolean write = (request.flags() & IommuMessages.W) != 0;
       boolean read = (request.flags() & IommuMessages.R) != 0;
       boolean ok = (request.flags() & IommuMessages.PASID_VALID) == 0
@@ -541,53 +510,6 @@ public final class IommuDma implements Dma {
       pri.respond(request.prgi(), -1, ok ? 0 : 1);
     });
     return CompletableFuture.completedFuture(null);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Helpers
-
-  private void runOnDevice(Runnable r) {
-    try {
-      device.execute(r);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      r.run(); // shutting down: finish here rather than never
-    }
-  }
-
-  private CompletableFuture<Void> onDeviceWhenDone(CompletableFuture<Void> sent, long address) {
-    var result = new CompletableFuture<Void>();
-    sent.whenComplete((v, e) -> runOnDevice(() -> {
-      if (e != null) {
-        result.completeExceptionally(asDma(address, unwrap(e)));
-      } else {
-        result.complete(null);
-      }
-    }));
-    return result;
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e;
-  }
-
-  private static DmaException asDma(long address, Throwable e) {
-    return e instanceof DmaException d ? d : new DmaException(address, "DMA failed: " + e.getMessage(), e);
-  }
-
-  private static void await(long address, CompletableFuture<Void> f) throws DmaException {
-    try {
-      f.get(SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new DmaException(address, "interrupted", e);
-    } catch (TimeoutException e) {
-      throw new DmaException(address, "no answer within " + SYNC_TIMEOUT, e);
-    } catch (ExecutionException e) {
-      throw asDma(address, unwrap(e));
-    }
   }
 
   /** Which Status error bit a failed translation records (§4.1): UR for EPERM, CA otherwise. */
