@@ -254,6 +254,20 @@ class AtsTest extends IommuFixture {
     assertThat(failure(miss)).isInstanceOf(DmaException.class).hasMessageContaining("asynchronous");
   }
 
+  @Test
+  void refusedTranslationFailsTheAccessAndRecordsTheAbort() throws Exception {
+    connect(true);
+    viommu.mapTranslatedSpace(TSPACE, 0x10_0000, true);
+    enableAll(0, 4);
+    viommu.failTranslations(Errno.EPERM); // the IOMMU does not allow ATS: Unsupported Request
+    assertThat(failure(space(5).writeAsync(IOVA, bytes(4, 1)))).isInstanceOf(DmaException.class);
+    assertThat(client.config16(6) & 1 << 13).as("Received Master Abort").isNotZero();
+    assertThat(client.config16(6) & 1 << 12).as("Received Target Abort").isZero();
+    viommu.failTranslations(Errno.EFAULT); // Completer Abort
+    assertThat(failure(space(5).writeAsync(IOVA, bytes(4, 1)))).isInstanceOf(DmaException.class);
+    assertThat(client.config16(6) & 1 << 12).as("Received Target Abort").isNotZero();
+  }
+
   private int atcOutstanding() {
     return device() == null ? 0 : iommuDma().atc().outstandingInvalidations();
   }
