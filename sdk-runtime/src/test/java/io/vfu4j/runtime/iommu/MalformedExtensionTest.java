@@ -93,4 +93,26 @@ class MalformedExtensionTest extends IommuFixture {
     byte[] readOnly = new io.vfu4j.runtime.protocol.DmaMessages.DmaMap(1, 0, 0x10000, PAGE).encode();
     assertThat(errorOf(() -> client.call(Command.DMA_MAP, readOnly))).isEqualTo(Errno.EEXIST);
   }
+
+  @Test
+  void featuresNotNegotiatedStayOff() throws Exception {
+    client = io.vfu4j.host.VfioUserClient.connect(server.socketPath());
+    closeables.add(client);
+    client.negotiate(io.vfu4j.host.VfioUserClient.Options.defaults()
+        .withIommu(new io.vfu4j.runtime.protocol.IommuOffer(1, true, 4, false, false)));
+    viommu = new io.vfu4j.host.VirtualIommu(client);
+    closeables.add(viommu);
+    assertThat(client.negotiatedIommu()).isEqualTo(new io.vfu4j.runtime.protocol.IommuOffer(1, true, 4, false, false));
+    assertThat(errorOf(() -> client.call(Command.ATS_INVALIDATE,
+        new AtsInvalidate(0, IommuMessages.WHOLE_SPACE, 0, IommuMessages.NO_PASID).encode()))).isEqualTo(Errno.ENOSYS);
+    assertThat(errorOf(() -> client.call(Command.PRI_PAGE_RESPONSE,
+        new PageResponse(0, IommuMessages.NO_PASID, 0, 0).encode()))).isEqualTo(Errno.ENOSYS);
+    assertThat(errorOf(() -> client.mapGuestMemory(0x10000, PAGE, true, 1 << 9))).isEqualTo(Errno.EINVAL);
+    viommu.mapPasid(3, 0x10000, PAGE, true);
+    enableAll(0, 4); // the guest enables ATS and PRI anyway: no translation goes on the wire
+    await(space(3).writeAsync(0x10000, bytes(4, 1)));
+    assertThat(failure(space(3).writeAsync(0x90000, bytes(4, 1)))).isInstanceOf(io.vfu4j.api.DmaException.class);
+    assertThat(client.serverCommandsSeen()).doesNotContainKeys(Command.ATS_TRANSLATE.code(),
+        Command.PRI_PAGE_REQUEST.code());
+  }
 }
