@@ -433,7 +433,10 @@ public final class IommuDma implements Dma {
       }
       boolean global = (t.perm() & IommuMessages.PERM_G) != 0 && space.tagged() && caps.globalInvalidate();
       Atc.Entry entry = atc.entry(space, page & -t.size(), t.size(), t.taddr(), t.perm(), global);
-      result.complete(new Outcome(atc.finishTranslation(pending, entry) ? Kind.CACHED : Kind.STALE, t.size()));
+      boolean cached = atc.finishTranslation(pending, entry);
+      // present without the access asked for (e.g. read-only for a write): ask for the page with it
+      Kind kind = !cached ? Kind.STALE : entry.permits(write) ? Kind.CACHED : Kind.NOT_PRESENT;
+      result.complete(new Outcome(kind, t.size()));
     }));
     return result;
   }

@@ -268,6 +268,25 @@ class AtsTest extends IommuFixture {
     assertThat(client.config16(6) & 1 << 12).as("Received Target Abort").isNotZero();
   }
 
+  @Test
+  void writeToAReadOnlyTranslationAsksForTheWritablePage() throws Exception {
+    connect(true);
+    GuestMemory t = viommu.mapTranslatedSpace(TSPACE, 0x10_0000, true);
+    viommu.map(5, IOVA, PAGE, TSPACE, IommuMessages.R); // e.g. copy-on-write not broken yet
+    viommu.pagePolicy(r -> {
+      if ((r.flags() & IommuMessages.W) == 0) {
+        return 1;
+      }
+      viommu.map(5, IOVA, PAGE, TSPACE + PAGE, IommuMessages.R | IommuMessages.W);
+      return 0;
+    });
+    enableAll(0, 4);
+    await(space(5).writeAsync(IOVA, bytes(4, 8)));
+    assertThat(t.segment().get(ValueLayout.JAVA_BYTE, PAGE)).isEqualTo((byte) 8);
+    assertThat(t.segment().get(ValueLayout.JAVA_BYTE, 0)).isZero();
+    assertThat(viommu.pageRequests()).hasSize(1);
+  }
+
   private int atcOutstanding() {
     return device() == null ? 0 : iommuDma().atc().outstandingInvalidations();
   }
