@@ -48,6 +48,16 @@ public interface DmaSpace {
    */
   CompletionStage<PageResponse> pageRequest(long address, long length, int access);
 
+  /**
+   * Tells the IOMMU that this PASID will send no more page requests (a PRI stop marker), when the
+   * device stops using the PASID. It takes no allocation and gets no response; it is sent only
+   * while PRI is usable, and nowhere for the untagged space. Completes on the device thread when
+   * it left (or was not needed).
+   */
+  default CompletionStage<Void> stopPageRequests() {
+    return java.util.concurrent.CompletableFuture.completedFuture(null);
+  }
+
   /** The answer to a page request group (PCIe PRG Response codes). */
   enum PageResponse {
     /** The pages are resident; retry the access. */

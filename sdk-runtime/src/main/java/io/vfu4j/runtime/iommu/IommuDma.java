@@ -269,6 +269,11 @@ public final class IommuDma implements Dma {
     }
 
     @Override
+    public CompletionStage<Void> stopPageRequests() {
+      return device.start(() -> pri.stopMarker(space));
+    }
+
+    @Override
     public String toString() {
       return "DmaSpace[" + space + "]";
     }
@@ -504,6 +509,9 @@ public final class IommuDma implements Dma {
 
   /** §11: answered on the device thread from the no-PASID table (Success if mapped as asked now). */
   private CompletableFuture<Void> localPageRequest(PageRequest request) {
+    if (request.stopMarker()) {
+      return CompletableFuture.completedFuture(null);
+    }
     device.run(() -> {
       boolean write = (request.flags() & IommuMessages.W) != 0;
       boolean read = (request.flags() & IommuMessages.R) != 0;

@@ -105,6 +105,15 @@ final class PageRequests {
         .map(CompletableFuture::join).max(Enum::compareTo).orElse(PageResponse.SUCCESS));
   }
 
+  /** A stop marker for a PASID space (§4.4): no allocation, no response, errors ignored. */
+  CompletableFuture<Void> stopMarker(Space space) {
+    if (!usable() || !space.tagged()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    var marker = new PageRequest(0, 0, IommuMessages.LAST | IommuMessages.PASID_VALID, space.pasid(), 0);
+    return sender.send(marker).exceptionally(e -> null);
+  }
+
   /** Sends queued groups while they fit the allocation and an index is free. */
   private void pump() {
     while (usable() && !queue.isEmpty() && queue.peek().units() <= allocation - unitsOutstanding) {

@@ -138,6 +138,22 @@ class PriTest extends IommuFixture {
     assertThat(viommu.pageRequests()).isEmpty();
   }
 
+  @Test
+  void stopMarkerUsesNoAllocationAndGetsNoResponse() throws Exception {
+    connect(true);
+    enableAll(0, 1);
+    var group = request(4, ADDR, 1); // the whole allocation
+    PageRequest r = viommu.pageRequests().take();
+    await(space(4).stopPageRequests());
+    PageRequest marker = viommu.pageRequests().take();
+    assertThat(marker.stopMarker()).isTrue();
+    assertThat(marker.pasid()).isEqualTo(4);
+    await(space(-1).stopPageRequests()); // untagged: nothing to send
+    viommu.respond(r.prgi(), 4, 0);
+    assertThat(await(group)).isEqualTo(PageResponse.SUCCESS);
+    assertThat(viommu.pageRequests()).isEmpty();
+  }
+
   interface Call {
     void run() throws Exception;
   }
