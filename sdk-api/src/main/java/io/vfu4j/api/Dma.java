@@ -26,4 +26,25 @@ public interface Dma {
 
   /** Asynchronous write; see {@link #readAsync}. */
   CompletionStage<Void> writeAsync(long address, MemorySegment src);
+
+  /**
+   * The untagged (no-PASID) address space with IOMMU-aware resolution (ATS translation cache, page
+   * requests). Unlike the methods above, its accesses may use translations. See {@link DmaSpace}.
+   *
+   * @throws UnsupportedOperationException in contexts without an IOMMU-aware DMA engine
+   */
+  default DmaSpace untagged() {
+    throw new UnsupportedOperationException("no IOMMU-aware DMA in this context");
+  }
+
+  /**
+   * The address space of PASID {@code pasid}. Its accesses fail unless the guest enabled PASID and
+   * the client negotiated PASID support (a plain vfio-user client has no PASID spaces).
+   *
+   * @throws IllegalArgumentException if {@code pasid} is outside 0 to 2^20 - 1
+   * @throws UnsupportedOperationException in contexts without an IOMMU-aware DMA engine
+   */
+  default DmaSpace space(int pasid) {
+    throw new UnsupportedOperationException("no IOMMU-aware DMA in this context");
+  }
 }

@@ -14,6 +14,7 @@ import io.vfu4j.runtime.protocol.Errno;
 import io.vfu4j.runtime.protocol.FeatureMessages.DeviceFeature;
 import io.vfu4j.runtime.protocol.FeatureMessages.MigData;
 import io.vfu4j.runtime.protocol.Header;
+import io.vfu4j.runtime.protocol.IommuOffer;
 import io.vfu4j.runtime.protocol.Payload;
 import io.vfu4j.runtime.protocol.ProtocolException;
 import io.vfu4j.runtime.protocol.RegionMessages.RegionAccess;
@@ -67,8 +68,14 @@ public final class VfioUserClient implements AutoCloseable {
    * @param writeMultiple offer REGION_WRITE_MULTI
    * @param qemuLike propose exactly what QEMU does (legacy migration key included)
    * @param maxDataXferSize what the client accepts per message
+   * @param iommu the IOMMU extension offered in VERSION, null for none (as QEMU)
    */
-  public record Options(boolean twinSocket, boolean writeMultiple, boolean qemuLike, long maxDataXferSize) {
+  public record Options(boolean twinSocket, boolean writeMultiple, boolean qemuLike, long maxDataXferSize,
+      IommuOffer iommu) {
+    public Options(boolean twinSocket, boolean writeMultiple, boolean qemuLike, long maxDataXferSize) {
+      this(twinSocket, writeMultiple, qemuLike, maxDataXferSize, null);
+    }
+
     public static Options defaults() {
       return new Options(false, true, false, 1 << 20);
     }
@@ -78,17 +85,29 @@ public final class VfioUserClient implements AutoCloseable {
     }
 
     public Options withTwinSocket(boolean on) {
-      return new Options(on, writeMultiple, qemuLike, maxDataXferSize);
+      return new Options(on, writeMultiple, qemuLike, maxDataXferSize, iommu);
     }
 
     public Options withMaxDataXferSize(long bytes) {
-      return new Options(twinSocket, writeMultiple, qemuLike, bytes);
+      return new Options(twinSocket, writeMultiple, qemuLike, bytes, iommu);
+    }
+
+    /** Offers the IOMMU extension (docs/protocol-extension.md §3); null offers nothing. */
+    public Options withIommu(IommuOffer offer) {
+      return new Options(twinSocket, writeMultiple, qemuLike, maxDataXferSize, offer);
     }
 
     Capabilities capabilities() {
       Capabilities c = qemuLike ? Capabilities.qemuProposal() : Capabilities.defaults().withMaxMsgFds(16);
-      return c.withWriteMultiple(writeMultiple).withTwinSocket(twinSocket, -1).withMaxDataXferSize(maxDataXferSize);
+      return c.withWriteMultiple(writeMultiple).withTwinSocket(twinSocket, -1).withMaxDataXferSize(maxDataXferSize)
+          .withIommu(iommu);
     }
+  }
+
+  /** Serves the IOMMU extension's server commands (101, 103, 104, 105); see {@link VirtualIommu}. */
+  interface ExtensionHandler {
+    /** Serves one server command; replies through {@code reply}. */
+    void serve(MessageChannel channel, Message m);
   }
 
   private final MessageChannel main;
@@ -102,6 +121,9 @@ public final class VfioUserClient implements AutoCloseable {
   private volatile boolean holdDma;
   private volatile Capabilities server = Capabilities.defaults();
   private volatile boolean qemuLayout;
+  private volatile IommuOffer negotiatedIommu;
+  private volatile ExtensionHandler extension;
+  private final Map<Integer, Integer> serverCommands = new ConcurrentHashMap<>();
 
   private VfioUserClient(MessageChannel main) {
     this.main = main;
@@ -141,6 +163,13 @@ public final class VfioUserClient implements AutoCloseable {
       throw new IOException("corrupt VERSION reply: " + e.getMessage(), e);
     }
     server = v.capabilities();
+    IommuOffer accepted = v.capabilities().iommu();
+    if (accepted != null && !accepted.subsetOf(options.iommu())) {
+      reply.closeFds();
+      close();
+      throw new IOException("inconsistent VERSION reply: iommu " + accepted + " is not a subset of " + options.iommu());
+    }
+    negotiatedIommu = accepted != null && accepted.enabled() ? accepted : null;
     int index = v.capabilities().twinSocketFdIndex();
     if (v.capabilities().twinSocket()) {
       if (index < 0 || index >= reply.fds().length) {
@@ -154,6 +183,21 @@ public final class VfioUserClient implements AutoCloseable {
       reply.closeFds();
     }
     return v;
+  }
+
+  /** The IOMMU extension as the server accepted it; null when off. */
+  public IommuOffer negotiatedIommu() {
+    return negotiatedIommu;
+  }
+
+  /** Installs the handler of extension server commands (the virtual IOMMU). */
+  void extensionHandler(ExtensionHandler handler) {
+    this.extension = handler;
+  }
+
+  /** Server commands seen, by command number (tests check that nothing of the extension was sent). */
+  public Map<Integer, Integer> serverCommandsSeen() {
+    return Map.copyOf(serverCommands);
   }
 
   /** The server's capabilities from VERSION. */
@@ -326,11 +370,22 @@ public final class VfioUserClient implements AutoCloseable {
    * DMA_READ/DMA_WRITE messages.
    */
   public GuestMemory mapGuestMemory(long address, long size, boolean shareFd) throws IOException {
+    return mapGuestMemory(address, size, shareFd, 0);
+  }
+
+  /**
+   * Like {@link #mapGuestMemory(long, long, boolean)} with extra DMA_MAP flags: the extension's
+   * space bits (PASID_VALID and the PASID in bits 12–31, or TRANSLATED). Memory of other spaces
+   * than no-PASID does not serve plain DMA_READ/DMA_WRITE.
+   */
+  public GuestMemory mapGuestMemory(long address, long size, boolean shareFd, int spaceFlags) throws IOException {
     SharedMemory shm = SharedMemory.create("vfu4j-guest", size);
     GuestMemory g = new GuestMemory(address, shm, shareFd);
-    memory.add(g);
+    if (spaceFlags == 0) {
+      memory.add(g);
+    }
     try {
-      byte[] p = new DmaMap(DmaMessages.MAP_READ | DmaMessages.MAP_WRITE, 0, address, size).encode();
+      byte[] p = new DmaMap(DmaMessages.MAP_READ | DmaMessages.MAP_WRITE | spaceFlags, 0, address, size).encode();
       if (shareFd) {
         call(Command.DMA_MAP, p, shm.fileDescriptor());
       } else {
@@ -463,6 +518,19 @@ public final class VfioUserClient implements AutoCloseable {
       reply(channel, h.errorReply(Errno.EINVAL), new byte[0]);
       return;
     }
+    serverCommands.merge(h.command(), 1, Integer::sum);
+    ExtensionHandler ext = extension;
+    Command command = Command.of(h.command());
+    if (ext != null && negotiatedIommu != null && command != null && command.iommuExtension()) {
+      Runnable serve = () -> ext.serve(channel, m);
+      boolean dmaEx = command == Command.DMA_READ_EX || command == Command.DMA_WRITE_EX;
+      if (holdDma && dmaEx) {
+        heldDma.add(serve);
+      } else {
+        serve.run();
+      }
+      return;
+    }
     if (h.command() != Command.DMA_READ.code() && h.command() != Command.DMA_WRITE.code()) {
       reply(channel, h.errorReply(Errno.ENOSYS), new byte[0]);
       return;
@@ -522,7 +590,7 @@ public final class VfioUserClient implements AutoCloseable {
     dmaServed.incrementAndGet();
   }
 
-  private static void reply(MessageChannel channel, Header header, byte[] payload) {
+  static void reply(MessageChannel channel, Header header, byte[] payload) {
     try {
       channel.send(new Header(header.msgId(), header.command(), Header.SIZE + payload.length, header.flags(),
           header.error()), payload);

@@ -16,7 +16,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -63,8 +65,10 @@ public final class DmaEngine implements Dma, AutoCloseable {
   private final Executor deviceExecutor;
   private final int maxMappings;
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
-  /** Keyed by DMA address, ordered as unsigned numbers. Guarded by {@link #lock}. */
-  private final TreeMap<Long, Region> regions = new TreeMap<>(Long::compareUnsigned);
+  /** One table per address space, keyed by DMA address as unsigned numbers. Guarded by {@link #lock}. */
+  private final Map<Space, TreeMap<Long, Region>> tables = new HashMap<>();
+  private volatile UnmapListener unmapListener = (space, first, last) -> {};
+  private volatile boolean replaceProtection;
 
   private volatile DmaMessenger messenger;
   private volatile Duration messageTimeout = DEFAULT_MESSAGE_TIMEOUT;
@@ -139,11 +143,56 @@ public final class DmaEngine implements Dma, AutoCloseable {
    */
   public void map(long address, long size, long fileOffset, int flags, FileDescriptor fdOrNull)
       throws ProtocolException {
+    map(Space.NONE, address, size, fileOffset, flags, fdOrNull);
+  }
+
+  /** Hears about removed mappings (the IOMMU layer drops ATC entries that point into them). */
+  @FunctionalInterface
+  public interface UnmapListener {
+    /** Called on the unmapping thread, after the mapping is gone, with its first and last address. */
+    void unmapped(Space space, long first, long last);
+  }
+
+  /**
+   * With the IOMMU extension negotiated, a DMA_MAP of an identical range with other permissions
+   * replaces the protection (extension §6); without it, that is an overlap (EEXIST) as in the
+   * base protocol. Reset to off by {@link #close()}.
+   */
+  public void setReplaceProtection(boolean on) {
+    this.replaceProtection = on;
+  }
+
+  /** Sets who hears about removed mappings. */
+  public void setUnmapListener(UnmapListener listener) {
+    this.unmapListener = Objects.requireNonNull(listener);
+  }
+
+  private TreeMap<Long, Region> table(Space space) {
+    return tables.computeIfAbsent(space, s -> new TreeMap<>(Long::compareUnsigned));
+  }
+
+  private TreeMap<Long, Region> tableOrEmpty(Space space) {
+    TreeMap<Long, Region> t = tables.get(space);
+    return t == null ? EMPTY : t;
+  }
+
+  private static final TreeMap<Long, Region> EMPTY = new TreeMap<>();
+
+  private int mappingCount() {
+    return tables.values().stream().mapToInt(TreeMap::size).sum();
+  }
+
+  /** Adds a mapping to the table of {@code space}; see {@link #map(long, long, long, int, FileDescriptor)}. */
+  public void map(Space space, long address, long size, long fileOffset, int flags, FileDescriptor fdOrNull)
+      throws ProtocolException {
     int fd = -1;
     MappedFd memory = null;
+    boolean changedProtection = false;
     try {
       if (fdOrNull != null) {
         fd = fdNumber(fdOrNull);
+      } else if (replaceProtection) {
+        fd = backingToKeep(space, address, size, fileOffset, flags);
       }
       validateMap(address, size, fileOffset, flags);
       var mapping = new Mapping(address, size, fileOffset, flags, fd >= 0);
@@ -152,15 +201,27 @@ public final class DmaEngine implements Dma, AutoCloseable {
       }
       lock.writeLock().lock();
       try {
-        if (isDuplicate(mapping)) {
-          return; // idempotent, as libvfio-user: the surplus fd and mapping are released below
+        TreeMap<Long, Region> regions = table(space);
+        Region replaced = replaceProtection ? sameRangeOtherProtection(regions, mapping) : null;
+        if (replaced == null) {
+          if (isDuplicate(regions, mapping)) {
+            return; // idempotent, as libvfio-user: the surplus fd and mapping are released below
+          }
+          checkRoom(mapping);
         }
-        checkRoom(mapping);
         regions.put(address, new Region(mapping, memory, fd));
         fd = -1; // owned by the region now
         memory = null;
+        if (replaced != null) {
+          // a protection change (extension §6): the old region goes once copies under the lock ended
+          replaced.close();
+          changedProtection = true;
+        }
       } finally {
         lock.writeLock().unlock();
+      }
+      if (changedProtection) {
+        unmapListener.unmapped(space, address, address + size - 1);
       }
     } finally {
       if (memory != null) {
@@ -210,8 +271,43 @@ public final class DmaEngine implements Dma, AutoCloseable {
     }
   }
 
+  /**
+   * A protection change without an fd keeps the existing region's file: a duplicate of its fd,
+   * or -1 when there is nothing to keep.
+   */
+  private int backingToKeep(Space space, long address, long size, long fileOffset, int flags)
+      throws ProtocolException {
+    lock.readLock().lock();
+    try {
+      Region existing = tableOrEmpty(space).get(address);
+      if (existing == null || existing.fd() < 0 || existing.mapping().size() != size
+          || existing.mapping().fileOffset() != fileOffset || existing.mapping().flags() == flags) {
+        return -1;
+      }
+      return Native.dup(existing.fd());
+    } catch (IOException e) {
+      throw new ProtocolException(Errno.ENOMEM, "DMA_MAP: cannot keep the backing: " + e.getMessage());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The existing region with the same address, size, file offset and backing but other
+   * permissions: DMA_MAP then replaces the protection atomically (vIOMMU permission change).
+   */
+  private static Region sameRangeOtherProtection(TreeMap<Long, Region> regions, Mapping mapping) {
+    Region existing = regions.get(mapping.address());
+    if (existing == null) {
+      return null;
+    }
+    Mapping old = existing.mapping();
+    return old.size() == mapping.size() && old.fileOffset() == mapping.fileOffset()
+        && old.fdBacked() == mapping.fdBacked() && old.flags() != mapping.flags() ? existing : null;
+  }
+
   /** True for an exact repeat of an existing mapping; EEXIST for any other overlap. */
-  private boolean isDuplicate(Mapping mapping) throws ProtocolException {
+  private static boolean isDuplicate(TreeMap<Long, Region> regions, Mapping mapping) throws ProtocolException {
     Region existing = regions.get(mapping.address());
     if (existing != null && existing.mapping().equals(mapping)) {
       return true;
@@ -226,7 +322,7 @@ public final class DmaEngine implements Dma, AutoCloseable {
   }
 
   private void checkRoom(Mapping mapping) throws ProtocolException {
-    if (regions.size() >= maxMappings) {
+    if (mappingCount() >= maxMappings) {
       throw new ProtocolException(
           Errno.ENOSPC, "DMA_MAP: " + mapping + " exceeds the limit of " + maxMappings + " mappings");
     }
@@ -239,8 +335,14 @@ public final class DmaEngine implements Dma, AutoCloseable {
    * @throws ProtocolException ENOENT if no mapping matches exactly
    */
   public void unmap(long address, long size) throws ProtocolException {
+    unmap(Space.NONE, address, size);
+  }
+
+  /** Removes the mapping of {@code space} with exactly this address and size; see {@link #unmap(long, long)}. */
+  public void unmap(Space space, long address, long size) throws ProtocolException {
     lock.writeLock().lock();
     try {
+      TreeMap<Long, Region> regions = tableOrEmpty(space);
       Region region = regions.get(address);
       if (region == null || region.mapping().size() != size) {
         throw new ProtocolException(
@@ -252,16 +354,55 @@ public final class DmaEngine implements Dma, AutoCloseable {
     } finally {
       lock.writeLock().unlock();
     }
+    unmapListener.unmapped(space, address, address + size - 1);
   }
 
   /** Removes every mapping (DMA_UNMAP with the "all" flag, or a disconnect). */
   public void unmapAll() {
+    List<Space> spaces;
     lock.writeLock().lock();
     try {
-      regions.values().forEach(Region::close);
-      regions.clear();
+      spaces = List.copyOf(tables.keySet());
     } finally {
       lock.writeLock().unlock();
+    }
+    spaces.forEach(this::unmapAll);
+  }
+
+  /** Removes every mapping of one space (DMA_UNMAP "all" scoped by the extension's bits 8/9). */
+  public void unmapAll(Space space) {
+    lock.writeLock().lock();
+    try {
+      TreeMap<Long, Region> regions = tables.remove(space);
+      if (regions == null) {
+        return;
+      }
+      regions.values().forEach(Region::close);
+    } finally {
+      lock.writeLock().unlock();
+    }
+    unmapListener.unmapped(space, 0, -1L);
+  }
+
+  /** The mapping of {@code space} that contains {@code address}, or null. */
+  public Mapping mappingAt(Space space, long address) {
+    lock.readLock().lock();
+    try {
+      var entry = tableOrEmpty(space).floorEntry(address);
+      Mapping m = entry == null ? null : entry.getValue().mapping();
+      return m != null && Long.compareUnsigned(address, m.lastAddress()) <= 0 ? m : null;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** True when {@code [address, +length)} lies in mappings of {@code space} that permit the access. */
+  public boolean covers(Space space, long address, long length, boolean write) {
+    try {
+      resolveIn(space, address, length, write ? Direction.WRITE : Direction.READ);
+      return true;
+    } catch (DmaException e) {
+      return false;
     }
   }
 
@@ -269,7 +410,7 @@ public final class DmaEngine implements Dma, AutoCloseable {
   public List<Mapping> mappings() {
     lock.readLock().lock();
     try {
-      return regions.values().stream().map(Region::mapping).toList();
+      return tableOrEmpty(Space.NONE).values().stream().map(Region::mapping).toList();
     } finally {
       lock.readLock().unlock();
     }
@@ -282,6 +423,7 @@ public final class DmaEngine implements Dma, AutoCloseable {
   @Override
   public void close() {
     messenger = null;
+    replaceProtection = false;
     unmapAll();
   }
 
@@ -320,19 +462,45 @@ public final class DmaEngine implements Dma, AutoCloseable {
     transfer(address, src, Direction.WRITE);
   }
 
+  /** Reads from the mappings of {@code space} (pushed mappings only; no translation). */
+  public void read(Space space, long address, MemorySegment dst) throws DmaException {
+    requireWritableBuffer(dst);
+    transfer(space, address, dst, Direction.READ);
+  }
+
+  /** Writes to the mappings of {@code space} (pushed mappings only; no translation). */
+  public void write(Space space, long address, MemorySegment src) throws DmaException {
+    transfer(space, address, src, Direction.WRITE);
+  }
+
+  /** Asynchronous {@link #read(Space, long, MemorySegment)}; completes on the device thread. */
+  public CompletionStage<Void> readAsync(Space space, long address, MemorySegment dst) {
+    return transferAsync(space, address, dst, Direction.READ);
+  }
+
+  /** Asynchronous {@link #write(Space, long, MemorySegment)}; completes on the device thread. */
+  public CompletionStage<Void> writeAsync(Space space, long address, MemorySegment src) {
+    return transferAsync(space, address, src, Direction.WRITE);
+  }
+
   private void transfer(long address, MemorySegment buffer, Direction direction)
       throws DmaException {
+    transfer(Space.NONE, address, buffer, direction);
+  }
+
+  private void transfer(Space space, long address, MemorySegment buffer, Direction direction)
+      throws DmaException {
     try {
-      transferChecked(address, buffer, direction);
+      transferChecked(space, address, buffer, direction);
     } catch (InternalError e) {
       // second line of defence for a late-delivered memory fault, see rawCopyHandle
       throw new DmaException(address, "guest memory fault (file shrunk?)", e);
     }
   }
 
-  private void transferChecked(long address, MemorySegment buffer, Direction direction)
+  private void transferChecked(Space space, long address, MemorySegment buffer, Direction direction)
       throws DmaException {
-    List<Piece> pieces = resolve(address, buffer.byteSize(), direction);
+    List<Piece> pieces = resolve(space, address, buffer.byteSize(), direction);
     if (pieces.stream().allMatch(Piece::fdBacked)) {
       copyAll(pieces, buffer, direction);
       return;
@@ -348,19 +516,19 @@ public final class DmaEngine implements Dma, AutoCloseable {
       if (piece.fdBacked()) {
         copyAll(List.of(piece), buffer, direction);
       } else {
-        await(piece.address(), sendMessages(current, piece, buffer, direction));
+        await(piece.address(), sendMessages(current, space, piece, buffer, direction));
       }
     }
   }
 
   @Override
   public CompletionStage<Void> readAsync(long address, MemorySegment dst) {
-    return transferAsync(address, dst, Direction.READ);
+    return transferAsync(Space.NONE, address, dst, Direction.READ);
   }
 
   @Override
   public CompletionStage<Void> writeAsync(long address, MemorySegment src) {
-    return transferAsync(address, src, Direction.WRITE);
+    return transferAsync(Space.NONE, address, src, Direction.WRITE);
   }
 
   /**
@@ -370,21 +538,21 @@ public final class DmaEngine implements Dma, AutoCloseable {
    * (heap, global, automatic and shared segments are fine).
    */
   private CompletionStage<Void> transferAsync(
-      long address, MemorySegment buffer, Direction direction) {
+      Space space, long address, MemorySegment buffer, Direction direction) {
     var result = new CompletableFuture<Void>();
     CompletableFuture<?> done;
     try {
       if (direction == Direction.READ) {
         requireWritableBuffer(buffer);
       }
-      List<Piece> pieces = resolve(address, buffer.byteSize(), direction);
+      List<Piece> pieces = resolve(space, address, buffer.byteSize(), direction);
       var fdPieces = pieces.stream().filter(Piece::fdBacked).toList();
       copyAll(fdPieces, buffer, direction);
       var messagePieces = pieces.stream().filter(p -> !p.fdBacked()).toList();
       DmaMessenger current = messagePieces.isEmpty() ? null : requireMessenger(address);
       var sent = new ArrayList<CompletableFuture<Void>>();
       for (Piece piece : messagePieces) {
-        sent.add(sendMessages(current, piece, buffer, direction));
+        sent.add(sendMessages(current, space, piece, buffer, direction));
       }
       done = CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
     } catch (DmaException | RuntimeException | InternalError e) {
@@ -453,9 +621,14 @@ public final class DmaEngine implements Dma, AutoCloseable {
    * Splits an access into per-region pieces; fails unless bus mastering is on and the whole
    * range lies in adjacent mappings that permit the access.
    */
-  private List<Piece> resolve(long address, long length, Direction direction)
+  private List<Piece> resolve(Space space, long address, long length, Direction direction)
       throws DmaException {
     checkBusMaster(address);
+    return resolveIn(space, address, length, direction);
+  }
+
+  private List<Piece> resolveIn(Space space, long address, long length, Direction direction)
+      throws DmaException {
     if (length == 0) {
       return List.of();
     }
@@ -465,6 +638,7 @@ public final class DmaEngine implements Dma, AutoCloseable {
     var pieces = new ArrayList<Piece>();
     lock.readLock().lock();
     try {
+      TreeMap<Long, Region> regions = tableOrEmpty(space);
       long cursor = address;
       long done = 0;
       while (done < length) {
@@ -566,7 +740,7 @@ public final class DmaEngine implements Dma, AutoCloseable {
 
   /** Sends the messages for one message-only piece; completes when all replies are in. */
   private static CompletableFuture<Void> sendMessages(
-      DmaMessenger messenger, Piece piece, MemorySegment buffer, Direction direction) {
+      DmaMessenger messenger, Space space, Piece piece, MemorySegment buffer, Direction direction) {
     var parts = new ArrayList<CompletableFuture<Void>>();
     for (long done = 0; done < piece.length(); done += MAX_MESSAGE_PIECE) {
       int length = (int) Math.min(MAX_MESSAGE_PIECE, piece.length() - done);
@@ -576,10 +750,10 @@ public final class DmaEngine implements Dma, AutoCloseable {
         parts.add(
             direction == Direction.READ
                 ? messenger
-                    .read(address, length)
+                    .read(space, address, length)
                     .thenAccept(data -> storeReply(address, data, length, buffer, bufferOffset))
                 : messenger.write(
-                    address, buffer.asSlice(bufferOffset, length).toArray(ValueLayout.JAVA_BYTE)));
+                    space, address, buffer.asSlice(bufferOffset, length).toArray(ValueLayout.JAVA_BYTE)));
       } catch (RuntimeException e) {
         parts.add(CompletableFuture.failedFuture(e));
       }

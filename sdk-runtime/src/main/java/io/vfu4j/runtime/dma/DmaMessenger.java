@@ -14,4 +14,19 @@ public interface DmaMessenger {
 
   /** Writes {@code data} to guest address {@code address}. */
   CompletableFuture<Void> write(long address, byte[] data);
+
+  /**
+   * Reads in a named space: the no-PASID space by DMA_READ, others by DMA_READ_EX (IOMMU
+   * extension). The default reaches only the no-PASID space.
+   */
+  default CompletableFuture<byte[]> read(Space space, long address, int length) {
+    return space.equals(Space.NONE) ? read(address, length)
+        : CompletableFuture.failedFuture(new UnsupportedOperationException("no message DMA in the " + space + " space"));
+  }
+
+  /** Writes in a named space; see {@link #read(Space, long, int)}. */
+  default CompletableFuture<Void> write(Space space, long address, byte[] data) {
+    return space.equals(Space.NONE) ? write(address, data)
+        : CompletableFuture.failedFuture(new UnsupportedOperationException("no message DMA in the " + space + " space"));
+  }
 }

@@ -29,6 +29,11 @@ final class Region {
     return memory == null ? null : memory.segment();
   }
 
+  /** The client's fd, or -1 for a message-only range. */
+  int fd() {
+    return fd;
+  }
+
   boolean closed() {
     return closed;
   }

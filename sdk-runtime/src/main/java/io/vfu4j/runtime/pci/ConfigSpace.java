@@ -52,6 +52,9 @@ public final class ConfigSpace {
 
     /** ATS, PRI or PASID enables (or STU, PRI allocation) changed; also after a reset that changed them. */
     default void iommuEnablesChanged(IommuEnables enables) {}
+
+    /** PRI Reset took effect (written while PRI is disabled): outstanding page request groups are void. */
+    default void priReset() {}
   }
 
   private final ConfigSpaceTemplate template;
@@ -231,6 +234,9 @@ public final class ConfigSpace {
         priRequestsOutstanding = false;
         int status = u16(bytes, pri + PRI_STATUS);
         put16(bytes, pri + PRI_STATUS, status & ~(PRI_STATUS_RF | PRI_STATUS_UPRGI));
+        for (Listener listener : listeners) {
+          listener.priReset();
+        }
       }
     }
     updatePriStopped();

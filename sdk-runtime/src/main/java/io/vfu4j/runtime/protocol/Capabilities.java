@@ -14,6 +14,7 @@ package io.vfu4j.runtime.protocol;
  * @param migration the legacy {@code migration} object is present
  * @param migrationPgsize its {@code pgsize}, 0 when absent
  * @param migrationMaxBitmapSize its {@code max_bitmap_size}, 0 when absent (only QEMU sends it)
+ * @param iommu the IOMMU extension offered (request) or accepted (reply), null when absent
  */
 public record Capabilities(
     long maxMsgFds,
@@ -25,7 +26,16 @@ public record Capabilities(
     boolean writeMultiple,
     boolean migration,
     long migrationPgsize,
-    long migrationMaxBitmapSize) {
+    long migrationMaxBitmapSize,
+    IommuOffer iommu) {
+
+  /** Capabilities without the IOMMU extension. */
+  public Capabilities(long maxMsgFds, long maxDataXferSize, long maxDmaMaps, long pgsizes, boolean twinSocket,
+      int twinSocketFdIndex, boolean writeMultiple, boolean migration, long migrationPgsize,
+      long migrationMaxBitmapSize) {
+    this(maxMsgFds, maxDataXferSize, maxDmaMaps, pgsizes, twinSocket, twinSocketFdIndex, writeMultiple, migration,
+        migrationPgsize, migrationMaxBitmapSize, null);
+  }
 
   public static final long DEFAULT_MAX_MSG_FDS = 1;
   public static final long DEFAULT_MAX_DATA_XFER_SIZE = 1 << 20;
@@ -53,26 +63,31 @@ public record Capabilities(
 
   public Capabilities withTwinSocket(boolean on, int fdIndex) {
     return new Capabilities(maxMsgFds, maxDataXferSize, maxDmaMaps, pgsizes, on, fdIndex, writeMultiple,
-        migration, migrationPgsize, migrationMaxBitmapSize);
+        migration, migrationPgsize, migrationMaxBitmapSize, iommu);
   }
 
   public Capabilities withWriteMultiple(boolean on) {
     return new Capabilities(maxMsgFds, maxDataXferSize, maxDmaMaps, pgsizes, twinSocket, twinSocketFdIndex, on,
-        migration, migrationPgsize, migrationMaxBitmapSize);
+        migration, migrationPgsize, migrationMaxBitmapSize, iommu);
   }
 
   public Capabilities withMaxDataXferSize(long size) {
     return new Capabilities(maxMsgFds, size, maxDmaMaps, pgsizes, twinSocket, twinSocketFdIndex, writeMultiple,
-        migration, migrationPgsize, migrationMaxBitmapSize);
+        migration, migrationPgsize, migrationMaxBitmapSize, iommu);
   }
 
   public Capabilities withMaxMsgFds(long fds) {
     return new Capabilities(fds, maxDataXferSize, maxDmaMaps, pgsizes, twinSocket, twinSocketFdIndex, writeMultiple,
-        migration, migrationPgsize, migrationMaxBitmapSize);
+        migration, migrationPgsize, migrationMaxBitmapSize, iommu);
   }
 
   public Capabilities withoutMigration() {
     return new Capabilities(maxMsgFds, maxDataXferSize, maxDmaMaps, pgsizes, twinSocket, twinSocketFdIndex,
-        writeMultiple, false, 0, 0);
+        writeMultiple, false, 0, 0, iommu);
+  }
+
+  public Capabilities withIommu(IommuOffer offer) {
+    return new Capabilities(maxMsgFds, maxDataXferSize, maxDmaMaps, pgsizes, twinSocket, twinSocketFdIndex,
+        writeMultiple, migration, migrationPgsize, migrationMaxBitmapSize, offer);
   }
 }

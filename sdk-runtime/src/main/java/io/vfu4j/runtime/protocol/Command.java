@@ -19,9 +19,16 @@ public enum Command {
   REGION_WRITE_MULTI(15),
   DEVICE_FEATURE(16),
   MIG_DATA_READ(17),
-  MIG_DATA_WRITE(18);
+  MIG_DATA_WRITE(18),
+  // IOMMU extension (docs/protocol-extension.md §4); 100 stays unknown (reserved, ENOSYS).
+  ATS_TRANSLATE(101),
+  ATS_INVALIDATE(102),
+  DMA_READ_EX(103),
+  DMA_WRITE_EX(104),
+  PRI_PAGE_REQUEST(105),
+  PRI_PAGE_RESPONSE(106);
 
-  private static final Command[] BY_CODE = new Command[19];
+  private static final Command[] BY_CODE = new Command[107];
 
   static {
     for (Command c : values()) {
@@ -33,6 +40,11 @@ public enum Command {
 
   Command(int code) {
     this.code = code;
+  }
+
+  /** True for a command of the IOMMU extension (101–106). */
+  public boolean iommuExtension() {
+    return code > 100;
   }
 
   /** The number on the wire. */

@@ -8,6 +8,36 @@ public final class DmaMessages {
 
   public static final int MAP_READ = 1, MAP_WRITE = 2;
   public static final int UNMAP_GET_DIRTY_BITMAP = 1, UNMAP_ALL = 2;
+  /** IOMMU extension (docs/protocol-extension.md §6): PASID space, translated space, PASID in bits 12–31. */
+  public static final int FLAG_PASID_VALID = 1 << 8, FLAG_TRANSLATED = 1 << 9, PASID_SHIFT = 12;
+
+  /** The PASID of extended flags, -1 when bit 8 is clear. */
+  public static int pasidOf(int flags) {
+    return (flags & FLAG_PASID_VALID) != 0 ? flags >>> PASID_SHIFT : -1;
+  }
+
+  /** True when bit 9 names the translated space. */
+  public static boolean translatedOf(int flags) {
+    return (flags & FLAG_TRANSLATED) != 0;
+  }
+
+  /**
+   * Checks the extension bits of DMA_MAP/DMA_UNMAP against the negotiated extension ({@code null}
+   * when off): without it they are unknown bits; bit 8 needs {@code pasid}, bit 9 needs {@code ats}
+   * and excludes bit 8; the PASID must be 0 without bit 8 and below 2^width with it.
+   */
+  static void checkSpaceBits(String what, int flags, IommuOffer iommu) throws ProtocolException {
+    boolean pasid = (flags & FLAG_PASID_VALID) != 0;
+    boolean translated = (flags & FLAG_TRANSLATED) != 0;
+    int value = flags >>> PASID_SHIFT;
+    if ((flags & 0xc00) != 0 || (!pasid && value != 0)
+        || (pasid && (iommu == null || !iommu.pasid() || value >= 1 << iommu.pasidWidth()))
+        || (translated && (iommu == null || !iommu.ats() || pasid))) {
+      throw ProtocolException.invalid(what + ": unsupported flags 0x" + Integer.toHexString(flags));
+    }
+  }
+
+  private static final int SPACE_BITS = ~0xff;
 
   /** DMA_MAP request; {@code argsz} is the size of this 32-byte structure. */
   public record DmaMap(int flags, long offset, long address, long size) {
@@ -26,6 +56,11 @@ public final class DmaMessages {
     }
 
     public static DmaMap decode(byte[] p) throws ProtocolException {
+      return decode(p, null);
+    }
+
+    /** Decodes with the extension's space bits allowed as negotiated ({@code iommu} null: off). */
+    public static DmaMap decode(byte[] p, IommuOffer iommu) throws ProtocolException {
       Payload.atLeast(p, SIZE, "DMA_MAP");
       ByteBuffer b = Payload.wrap(p);
       long argsz = Payload.u32(b);
@@ -33,7 +68,8 @@ public final class DmaMessages {
         throw ProtocolException.invalid("DMA_MAP: argsz " + argsz + " is not the structure size " + SIZE);
       }
       int flags = b.getInt();
-      if ((flags & ~(MAP_READ | MAP_WRITE)) != 0) {
+      checkSpaceBits("DMA_MAP", flags, iommu);
+      if ((flags & ~(MAP_READ | MAP_WRITE | SPACE_BITS)) != 0) {
         throw ProtocolException.invalid("DMA_MAP: unknown flags 0x" + Integer.toHexString(flags));
       }
       DmaMap m = new DmaMap(flags, b.getLong(), b.getLong(), b.getLong());
@@ -60,6 +96,11 @@ public final class DmaMessages {
     }
 
     public static DmaUnmap decode(byte[] p) throws ProtocolException {
+      return decode(p, null);
+    }
+
+    /** Decodes with the extension's space bits allowed as negotiated ({@code iommu} null: off). */
+    public static DmaUnmap decode(byte[] p, IommuOffer iommu) throws ProtocolException {
       Payload.atLeast(p, SIZE, "DMA_UNMAP");
       ByteBuffer b = Payload.wrap(p);
       DmaUnmap u = new DmaUnmap(Payload.u32(b), b.getInt(), b.getLong(), b.getLong());
@@ -68,7 +109,8 @@ public final class DmaMessages {
         // Legacy migration-v1 dirty bitmap: needs dirty logging, which this server never runs.
         throw new ProtocolException(Errno.ENOTSUP, "DMA_UNMAP: dirty bitmap requested but dirty logging is not running");
       }
-      if ((u.flags & ~UNMAP_ALL) != 0) {
+      checkSpaceBits("DMA_UNMAP", u.flags, iommu);
+      if ((u.flags & ~(UNMAP_ALL | SPACE_BITS)) != 0) {
         throw ProtocolException.invalid("DMA_UNMAP: unknown flags 0x" + Integer.toHexString(u.flags));
       }
       if (u.all() && (u.address != 0 || u.size != 0)) {

@@ -86,7 +86,7 @@ public record Version(int major, int minor, Capabilities capabilities) {
       bitmap = number(m, "max_bitmap_size", 0, 1, Long.MAX_VALUE);
     }
     return new Capabilities(maxMsgFds, maxXfer, maxMaps, pgsizes, twin, fdIndex, writeMultiple, migration, pgsize,
-        bitmap);
+        bitmap, IommuOffer.parse(caps.get("iommu")));
   }
 
   private static long number(JsonNode parent, String key, long absent, long min, long max) throws ProtocolException {
@@ -136,6 +136,9 @@ public record Version(int major, int minor, Capabilities capabilities) {
     }
     if (c.writeMultiple()) {
       caps.put("write_multiple", true);
+    }
+    if (c.iommu() != null) {
+      c.iommu().toJson(caps);
     }
     return JSON.writeValueAsString(root);
   }

@@ -1,7 +1,13 @@
 package io.vfu4j.runtime.server;
 
 import io.vfu4j.api.ResetReason;
+import io.vfu4j.runtime.dma.Space;
 import io.vfu4j.runtime.protocol.Command;
+import io.vfu4j.runtime.protocol.DmaMessages;
+import io.vfu4j.runtime.protocol.Header;
+import io.vfu4j.runtime.protocol.IommuMessages.AtsInvalidate;
+import io.vfu4j.runtime.protocol.IommuMessages.PageResponse;
+import io.vfu4j.runtime.protocol.IommuOffer;
 import io.vfu4j.runtime.protocol.DeviceMessages.IndexQuery;
 import io.vfu4j.runtime.protocol.DeviceMessages.IrqInfo;
 import io.vfu4j.runtime.protocol.DeviceMessages.RegionIoFds;
@@ -30,10 +36,26 @@ final class CommandHandler {
   private final long maxDataXferSize;
   private final long clientMaxDataXferSize;
 
+  /** Sends a reply later, from any thread: errno 0 for success with an empty payload. */
+  interface LateReply {
+    void send(Header request, int errno);
+  }
+
+  private final IommuOffer iommu;
+  private final LateReply lateReply;
+
   CommandHandler(DeviceHost host, long maxDataXferSize, long clientMaxDataXferSize) {
+    this(host, maxDataXferSize, clientMaxDataXferSize, null, (h, e) -> {});
+  }
+
+  /** With the negotiated IOMMU extension ({@code iommu} null: off) and a way to send deferred replies. */
+  CommandHandler(DeviceHost host, long maxDataXferSize, long clientMaxDataXferSize, IommuOffer iommu,
+      LateReply lateReply) {
     this.host = host;
     this.maxDataXferSize = maxDataXferSize;
     this.clientMaxDataXferSize = clientMaxDataXferSize;
+    this.iommu = iommu;
+    this.lateReply = lateReply;
   }
 
   Reply handle(Command command, Message m) throws ProtocolException {
@@ -50,11 +72,14 @@ final class CommandHandler {
     return switch (command) {
       case DMA_MAP -> dmaMap(p, fds);
       case DMA_UNMAP -> {
-        DmaUnmap u = DmaUnmap.decode(p);
-        if (u.all()) {
+        DmaUnmap u = DmaUnmap.decode(p, iommu);
+        Space space = spaceOf(u.flags());
+        if (u.all() && (u.flags() & ~DmaMessages.UNMAP_ALL) == 0) {
           host.dma().unmapAll();
+        } else if (u.all()) {
+          host.dma().unmapAll(space);
         } else {
-          host.dma().unmap(u.address(), u.size());
+          host.dma().unmap(space, u.address(), u.size());
         }
         yield Reply.of(new DmaUnmap(DmaUnmap.SIZE, u.flags(), u.address(), u.size()).encode());
       }
@@ -130,6 +155,40 @@ final class CommandHandler {
       case VERSION -> throw ProtocolException.invalid("VERSION after negotiation");
       case DMA_READ, DMA_WRITE -> throw ProtocolException.invalid(command + " is a server-to-client command");
       case DIRTY_PAGES -> throw new ProtocolException(Errno.ENOSYS, "DIRTY_PAGES was removed from the protocol");
+      case ATS_INVALIDATE -> atsInvalidate(m);
+      case PRI_PAGE_RESPONSE -> {
+        requireFeature(command, iommu != null && iommu.pri());
+        host.iommuDma().pageResponse(PageResponse.decode(p, iommu.width()));
+        yield Reply.EMPTY;
+      }
+      case ATS_TRANSLATE, DMA_READ_EX, DMA_WRITE_EX, PRI_PAGE_REQUEST -> {
+        requireFeature(command, iommu != null && (command == Command.DMA_READ_EX || command == Command.DMA_WRITE_EX
+            ? iommu.enabled() : command == Command.PRI_PAGE_REQUEST ? iommu.pri() : iommu.ats()));
+        throw ProtocolException.invalid(command + " is a server-to-client command");
+      }
+    };
+  }
+
+  /** A command of a feature the client did not negotiate gets ENOSYS (extension §4). */
+  private static void requireFeature(Command command, boolean negotiated) throws ProtocolException {
+    if (!negotiated) {
+      throw new ProtocolException(Errno.ENOSYS, command + " needs the IOMMU extension feature, not negotiated");
+    }
+  }
+
+  private static Space spaceOf(int flags) {
+    int pasid = DmaMessages.pasidOf(flags);
+    return pasid >= 0 ? Space.pasid(pasid) : DmaMessages.translatedOf(flags) ? Space.TRANSLATED : Space.NONE;
+  }
+
+  /** Removal now; the reply (the Invalidate Completion) when the removed entries drained (§4.2). */
+  private Reply atsInvalidate(Message m) throws ProtocolException {
+    requireFeature(Command.ATS_INVALIDATE, iommu != null && iommu.ats());
+    AtsInvalidate inv = AtsInvalidate.decode(m.payload(), iommu.width());
+    Header h = m.header();
+    return switch (host.iommuDma().invalidate(inv, () -> lateReply.send(h, 0))) {
+      case COMPLETE, PENDING -> Reply.DEFERRED;
+      case BUSY -> throw new ProtocolException(Errno.EBUSY, "ATS_INVALIDATE beyond the Invalidate Queue Depth");
     };
   }
 
@@ -139,12 +198,13 @@ final class CommandHandler {
       if (fds.length > 1) {
         throw ProtocolException.invalid("DMA_MAP: " + fds.length + " fds, at most 1");
       }
-      map = DmaMap.decode(p);
+      map = DmaMap.decode(p, iommu);
     } catch (ProtocolException e) {
       Fds.close(fds);
       throw e;
     }
-    host.dma().map(map.address(), map.size(), map.offset(), map.flags(), fds.length == 1 ? fds[0] : null);
+    host.dma().map(spaceOf(map.flags()), map.address(), map.size(), map.offset(), map.flags() & 0xff,
+        fds.length == 1 ? fds[0] : null);
     return Reply.EMPTY;
   }
 }

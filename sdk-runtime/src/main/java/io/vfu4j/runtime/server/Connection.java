@@ -3,7 +3,9 @@ package io.vfu4j.runtime.server;
 import io.vfu4j.runtime.protocol.Capabilities;
 import io.vfu4j.runtime.protocol.Command;
 import io.vfu4j.runtime.protocol.Errno;
+import io.vfu4j.runtime.iommu.IommuCaps;
 import io.vfu4j.runtime.protocol.Header;
+import io.vfu4j.runtime.protocol.IommuOffer;
 import io.vfu4j.runtime.protocol.ProtocolException;
 import io.vfu4j.runtime.protocol.Version;
 import io.vfu4j.runtime.transport.Message;
@@ -123,6 +125,11 @@ final class Connection {
       fds = new FileDescriptor[] {pair.getSocket2().getFileDescriptor()};
       ours = ours.withTwinSocket(true, 0);
     }
+    // IOMMU extension: a subset of the offer, limited to what the device's capabilities allow (§3).
+    IommuCaps caps = host.iommuDma().caps();
+    IommuOffer accepted = client.iommu() == null ? null : client.iommu().accept(caps.ats(), caps.pri(),
+        caps.maxPasidWidth());
+    ours = ours.withIommu(accepted);
     Version answer = new Version(0, Math.min(proposal.minor(), 0), ours);
     byte[] payload = answer.encode();
     main.send(request.reply(payload.length), payload, fds);
@@ -145,10 +152,14 @@ final class Connection {
       case QEMU -> true;
       case AUTO -> client.looksLikeQemu();
     };
-    handler = new CommandHandler(host, options.maxDataXferSize(), client.maxDataXferSize());
+    handler = new CommandHandler(host, options.maxDataXferSize(), client.maxDataXferSize(), accepted,
+        this::sendLater);
     MessageDma dma = new MessageDma(pending, twin != null ? twin : main,
         Math.min(client.maxDataXferSize(), options.maxDataXferSize()), qemu);
-    awaitDevice(() -> host.dma().setMessenger(dma));
+    awaitDevice(() -> {
+      host.dma().setMessenger(dma);
+      host.iommuDma().connected(accepted, dma, dma);
+    });
   }
 
   /** Reads until end of stream; on the twin socket only replies are expected. */
@@ -217,8 +228,15 @@ final class Connection {
       sendOrLog(h.noReply() ? null : h.errorReply(Errno.EIO), new byte[0]);
       return;
     }
-    if (!h.noReply()) {
+    if (!h.noReply() && reply != Reply.DEFERRED) {
       sendOrLog(h.reply(reply.payload().length), reply.payload(), reply.fds());
+    }
+  }
+
+  /** A deferred reply (errno 0: success, empty payload), from any thread. */
+  private void sendLater(Header h, int errno) {
+    if (!h.noReply()) {
+      sendOrLog(errno == 0 ? h.reply(0) : h.errorReply(errno), new byte[0]);
     }
   }
 

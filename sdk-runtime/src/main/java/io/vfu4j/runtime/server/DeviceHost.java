@@ -6,6 +6,7 @@ import io.vfu4j.api.Interrupts;
 import io.vfu4j.api.Iommu;
 import io.vfu4j.api.ResetReason;
 import io.vfu4j.runtime.dma.DmaEngine;
+import io.vfu4j.runtime.iommu.IommuDma;
 import io.vfu4j.runtime.irq.IntxResampleWatcher;
 import io.vfu4j.runtime.irq.IrqController;
 import io.vfu4j.runtime.irq.IrqFlags;
@@ -46,6 +47,7 @@ final class DeviceHost implements AutoCloseable {
   private final ConfigSpace config;
   private final IrqController irq;
   private final DmaEngine dma;
+  private final IommuDma iommuDma;
   private volatile Thread deviceThread;
   private final BarMemory memory;
   private final DeviceModel model;
@@ -72,6 +74,7 @@ final class DeviceHost implements AutoCloseable {
     this.resampleWatcher = new IntxResampleWatcher(descriptor.name(), executor, irq::intxResampled);
     irq.setResampleWatcher(resampleWatcher);
     this.dma = new DmaEngine(config::busMasterEnabled, t -> t == deviceThread, executor);
+    this.iommuDma = new IommuDma(dma, config, executor, t -> t == deviceThread);
     this.iommu = new DeviceIommu(log);
     this.configEvents = new ConfigEvents(irq);
     config.addListener(configEvents);
@@ -95,6 +98,11 @@ final class DeviceHost implements AutoCloseable {
 
   DmaEngine dma() {
     return dma;
+  }
+
+  /** The IOMMU-aware DMA (ATC, page requests, PASID spaces) on top of {@link #dma()}. */
+  IommuDma iommuDma() {
+    return iommuDma;
   }
 
   DeviceModel model() {
@@ -243,6 +251,7 @@ final class DeviceHost implements AutoCloseable {
     IommuEnables changed = configEvents.takeIommuChange();
     if (changed != null) {
       dma.setIommuEnables(changed);
+      iommuDma.enablesChanged(changed);
       iommu.update(changed);
     }
   }
@@ -259,6 +268,7 @@ final class DeviceHost implements AutoCloseable {
   void resetDevice(ResetReason reason) {
     log.log(System.Logger.Level.DEBUG, "reset: {0}", reason);
     config.reset(reason);
+    iommuDma.deviceReset();
     irq.deviceReset();
     model.reset(reason);
     config.setInterruptStatus(irq.intxAsserted());
@@ -269,6 +279,7 @@ final class DeviceHost implements AutoCloseable {
 
   /** The client went: drop its mappings and eventfds, reset for the next client. */
   void clientLost() {
+    iommuDma.clientLost();
     dma.close();
     irq.close();
     migration.clientLost();
@@ -290,7 +301,7 @@ final class DeviceHost implements AutoCloseable {
 
     @Override
     public Dma dma() {
-      return dma;
+      return iommuDma;
     }
 
     @Override

@@ -1,0 +1,96 @@
+package io.vfu4j.runtime.protocol;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The {@code iommu} object of VERSION's capabilities (docs/protocol-extension.md §3): what a
+ * client offers, or what the server accepted. Unknown members are ignored and never echoed.
+ *
+ * @param revision extension revision (1)
+ * @param pasid PASID spaces
+ * @param pasidWidth PASID width in bits (1–20) when {@code pasid}, else 0
+ * @param ats ATS_TRANSLATE, ATS_INVALIDATE and the translated space
+ * @param pri page requests; implies {@code ats}
+ */
+public record IommuOffer(int revision, boolean pasid, int pasidWidth, boolean ats, boolean pri) {
+  /** The revision this implementation speaks. */
+  public static final int REVISION = 1;
+  public static final int MAX_PASID_WIDTH = 20;
+
+  /** Every feature of revision 1 with the full PASID width. */
+  public static IommuOffer all() {
+    return new IommuOffer(REVISION, true, MAX_PASID_WIDTH, true, true);
+  }
+
+  /** True when at least one feature is on; otherwise the extension is off (§3 rule 2). */
+  public boolean enabled() {
+    return pasid || ats || pri;
+  }
+
+  /** The negotiated PASID width, 0 without PASID. */
+  public int width() {
+    return pasid ? pasidWidth : 0;
+  }
+
+  /**
+   * Parses the {@code iommu} member leniently: absent, not an object, or a bad revision means
+   * absent (null); a bad {@code pasid_width} turns {@code pasid} off; {@code pri} without
+   * {@code ats} turns {@code pri} off.
+   */
+  static IommuOffer parse(JsonNode node) {
+    if (node == null || !node.isObject()) {
+      return null;
+    }
+    JsonNode rev = node.get("revision");
+    if (rev == null || !rev.isIntegralNumber() || !rev.canConvertToInt() || rev.intValue() < 1) {
+      return null;
+    }
+    boolean pasid = flag(node, "pasid");
+    JsonNode w = node.get("pasid_width");
+    int width = w != null && w.isIntegralNumber() && w.canConvertToInt() ? w.intValue() : 0;
+    if (width < 1 || width > MAX_PASID_WIDTH) {
+      pasid = false;
+    }
+    boolean ats = flag(node, "ats");
+    boolean pri = flag(node, "pri") && ats;
+    return new IommuOffer(rev.intValue(), pasid, pasid ? width : 0, ats, pri);
+  }
+
+  private static boolean flag(JsonNode node, String key) {
+    JsonNode n = node.get(key);
+    return n != null && n.isBoolean() && n.booleanValue();
+  }
+
+  void toJson(ObjectNode caps) {
+    ObjectNode o = caps.putObject("iommu");
+    o.put("revision", revision);
+    o.put("pasid", pasid);
+    if (pasid) {
+      o.put("pasid_width", pasidWidth);
+    }
+    o.put("ats", ats);
+    o.put("pri", pri);
+  }
+
+  /**
+   * The server's answer to this offer: only features the device supports (its capabilities and
+   * the PASID capability's Max PASID Width, 0 without one), a subset of the offer; null when
+   * nothing is left (the reply then carries no {@code iommu} key).
+   */
+  public IommuOffer accept(boolean deviceAts, boolean devicePri, int deviceMaxPasidWidth) {
+    boolean p = pasid && deviceMaxPasidWidth > 0;
+    int width = p ? Math.min(pasidWidth, deviceMaxPasidWidth) : 0;
+    boolean a = ats && deviceAts;
+    boolean r = pri && a && devicePri;
+    IommuOffer answer = new IommuOffer(Math.min(revision, REVISION), p, width, a, r);
+    return answer.enabled() ? answer : null;
+  }
+
+  /** True when this reply only turns offered features off or lowers revision/width (§3 rule 1). */
+  public boolean subsetOf(IommuOffer offer) {
+    return offer != null && revision <= offer.revision
+        && (!pasid || (offer.pasid && pasidWidth <= offer.pasidWidth))
+        && (!ats || offer.ats) && (!pri || (offer.pri && ats));
+  }
+}
