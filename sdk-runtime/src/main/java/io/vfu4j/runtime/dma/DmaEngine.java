@@ -242,16 +242,43 @@ public final class DmaEngine implements Dma, AutoCloseable {
     lock.writeLock().lock();
     try {
       Region region = regions.get(address);
-      if (region == null || region.mapping().size() != size) {
+      if (region != null && region.mapping().size() == size) {
+        regions.remove(address);
+        region.close();
+        return;
+      }
+      // QEMU unmaps a virtio-mem section (or a vIOMMU invalidation) in one call that covers
+      // several mappings (hw/vfio/listener.c): allowed when it splits none of them.
+      List<Long> covered = coveredMappings(address, size);
+      if (covered.isEmpty()) {
         throw new ProtocolException(
             Errno.ENOENT,
-            "DMA_UNMAP: no mapping at exactly 0x%x+0x%x".formatted(address, size));
+            "DMA_UNMAP: no mapping at exactly 0x%x+0x%x, nor whole mappings covering it".formatted(address, size));
       }
-      regions.remove(address);
-      region.close();
+      covered.forEach(start -> regions.remove(start).close());
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  /** Starts of the mappings inside [address, address + size), or none if the range splits one. */
+  private List<Long> coveredMappings(long address, long size) {
+    if (size == 0 || Long.compareUnsigned(address + size - 1, address) < 0) {
+      return List.of();
+    }
+    long last = address + size - 1;
+    var below = regions.lowerEntry(address);
+    if (below != null && Long.compareUnsigned(below.getKey() + below.getValue().mapping().size() - 1, address) >= 0) {
+      return List.of(); // a mapping starting below reaches into the range
+    }
+    List<Long> starts = new ArrayList<>();
+    for (var e : regions.subMap(address, true, last, true).entrySet()) {
+      if (Long.compareUnsigned(e.getKey() + e.getValue().mapping().size() - 1, last) > 0) {
+        return List.of(); // reaches beyond the range
+      }
+      starts.add(e.getKey());
+    }
+    return starts;
   }
 
   /** Removes every mapping (DMA_UNMAP with the "all" flag, or a disconnect). */
