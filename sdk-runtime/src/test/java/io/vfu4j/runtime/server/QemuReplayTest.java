@@ -241,7 +241,7 @@ class QemuReplayTest {
   }
 
   private long bar0(long offset, int size) throws IOException {
-    return q.regionRead(0, offset, size, true);
+    return q.regionReadValue(0, offset, size);
   }
 
   /** A guest BAR0 write; QEMU posts it unless NO_POST (set here by the mmap-able BAR2). */
@@ -303,7 +303,7 @@ class QemuReplayTest {
 
     // BAR2 is mmap'ed by QEMU: guest accesses go to the shared memory, messages see the same.
     bar2.segment().set(ValueLayout.JAVA_INT_UNALIGNED, 0x100, 0xfeedbeef);
-    assertThat(q.regionRead(2, 0x100, 4, true)).isEqualTo(0xfeedbeefL);
+    assertThat(q.regionReadValue(2, 0x100, 4)).isEqualTo(0xfeedbeefL);
 
     msiEnableWithChunkedEventfds(true);
     msixModeSwitchThenPerVector(true);
@@ -455,7 +455,7 @@ class QemuReplayTest {
     q.writeMulti(List.of(new long[] {0, PciTestDevice.SCRATCH, 4, 3}, new long[] {0, PciTestDevice.SCRATCH, 4, 4},
         new long[] {2, 0x10, 8, 0x1122_3344_5566_7788L}));
     assertThat(bar0(PciTestDevice.SCRATCH, 4)).isEqualTo(4);
-    assertThat(q.regionRead(2, 0x10, 8, true)).isEqualTo(0x1122_3344_5566_7788L);
+    assertThat(q.regionReadValue(2, 0x10, 8)).isEqualTo(0x1122_3344_5566_7788L);
     assertThat(q.awaitRaw(QUIET)).as("no reply to NO_REPLY messages").isNull();
   }
 

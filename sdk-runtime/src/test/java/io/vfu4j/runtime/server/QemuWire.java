@@ -181,7 +181,7 @@ final class QemuWire {
     return data;
   }
 
-  long regionRead(int region, long offset, int size, boolean unused) throws IOException {
+  long regionReadValue(int region, long offset, int size) throws IOException {
     byte[] d = regionRead(region, offset, size);
     long v = 0;
     for (int i = size - 1; i >= 0; i--) {
@@ -191,7 +191,7 @@ final class QemuWire {
   }
 
   long configRead(int offset, int size) throws IOException {
-    return regionRead(CONFIG, offset, size, true);
+    return regionReadValue(CONFIG, offset, size);
   }
 
   /** device.c vfio_user_device_io_region_write, non-posted (config, or any write with NO_POST). */
