@@ -329,32 +329,58 @@ public final class DmaEngine implements Dma, AutoCloseable {
   }
 
   /**
-   * Removes the mapping with exactly this address and size (DMA_UNMAP); waits for copies still
-   * using it, unmaps it and closes its fd before returning.
+   * Removes the mapping with exactly this address and size (DMA_UNMAP), or every mapping inside
+   * the range when it covers only whole mappings; waits for copies still using them, unmaps them
+   * and closes their fds before returning.
    *
-   * @throws ProtocolException ENOENT if no mapping matches exactly
+   * @throws ProtocolException ENOENT if no mapping matches exactly and the range splits a mapping
+   *     or covers none; nothing is removed then
    */
   public void unmap(long address, long size) throws ProtocolException {
     unmap(Space.NONE, address, size);
   }
 
-  /** Removes the mapping of {@code space} with exactly this address and size; see {@link #unmap(long, long)}. */
+  /** Removes mappings of {@code space}; see {@link #unmap(long, long)}. */
   public void unmap(Space space, long address, long size) throws ProtocolException {
     lock.writeLock().lock();
     try {
       TreeMap<Long, Region> regions = tableOrEmpty(space);
-      Region region = regions.get(address);
-      if (region == null || region.mapping().size() != size) {
+      // QEMU unmaps a virtio-mem section (or a vIOMMU invalidation) in one call that covers
+      // several mappings (hw/vfio/listener.c): allowed when it splits none of them.
+      List<Long> covered = coveredMappings(regions, address, size);
+      if (covered.isEmpty()) {
         throw new ProtocolException(
             Errno.ENOENT,
-            "DMA_UNMAP: no mapping at exactly 0x%x+0x%x".formatted(address, size));
+            "DMA_UNMAP: no mapping at exactly 0x%x+0x%x, nor whole mappings covering it".formatted(address, size));
       }
-      regions.remove(address);
-      region.close();
+      covered.forEach(start -> regions.remove(start).close());
     } finally {
       lock.writeLock().unlock();
     }
     unmapListener.unmapped(space, address, address + size - 1);
+  }
+
+  /**
+   * Starts of the mappings inside [address, address + size) (an exact match is the common case),
+   * or none if the range splits one.
+   */
+  private static List<Long> coveredMappings(TreeMap<Long, Region> regions, long address, long size) {
+    if (size == 0 || Long.compareUnsigned(address + size - 1, address) < 0) {
+      return List.of();
+    }
+    long last = address + size - 1;
+    var below = regions.lowerEntry(address);
+    if (below != null && Long.compareUnsigned(below.getKey() + below.getValue().mapping().size() - 1, address) >= 0) {
+      return List.of(); // a mapping starting below reaches into the range
+    }
+    List<Long> starts = new ArrayList<>();
+    for (var e : regions.subMap(address, true, last, true).entrySet()) {
+      if (Long.compareUnsigned(e.getKey() + e.getValue().mapping().size() - 1, last) > 0) {
+        return List.of(); // reaches beyond the range
+      }
+      starts.add(e.getKey());
+    }
+    return starts;
   }
 
   /** Removes every mapping (DMA_UNMAP with the "all" flag, or a disconnect). */

@@ -68,7 +68,9 @@ public final class DeviceMessages {
         List<SparseArea> areas) {
       long full = SIZE + capsSize(areas);
       boolean fits = requestArgsz >= full && !areas.isEmpty();
-      int f = areas.isEmpty() ? flags : flags | FLAG_CAPS;
+      // CAPS only with the chain present: QEMU's client refuses CAPS whose cap_offset is not
+      // inside the reply (hw/vfio-user/device.c), and the kernel-style cap_offset 0 is not.
+      int f = fits ? flags | FLAG_CAPS : flags;
       return new RegionInfo(full, f, index, size, offset, areas, fits);
     }
 

@@ -83,7 +83,12 @@ final class PciTestDevice implements DeviceModel {
     volatile PciTestDevice last;
 
     Descriptor(ConfigSpaceBuilder builder) {
-      this.layout = builder.layout(List.of());
+      this(builder, List.of());
+    }
+
+    /** With {@code memory} ranges (served by the runtime, e.g. mmap-able BAR memory). */
+    Descriptor(ConfigSpaceBuilder builder, List<io.vfu4j.runtime.spi.MemoryRange> memory) {
+      this.layout = builder.layout(memory);
     }
 
     @Override
