@@ -3,6 +3,7 @@ package io.vfu4j.runtime.iommu;
 import io.vfu4j.api.Dma;
 import io.vfu4j.api.DmaException;
 import io.vfu4j.api.DmaSpace;
+import io.vfu4j.api.PageFaultException;
 import io.vfu4j.runtime.dma.DmaEngine;
 import io.vfu4j.runtime.dma.DmaMessenger;
 import io.vfu4j.runtime.dma.Mapping;
@@ -388,7 +389,7 @@ public final class IommuDma implements Dma {
         yield pri.request(space, at, end - at, write ? DmaSpace.WRITE : DmaSpace.READ)
             .thenCompose(r -> r == DmaSpace.PageResponse.SUCCESS
                 ? ats(space, address, buffer, offset, write, tries + 1)
-                : CompletableFuture.<Void>failedFuture(new DmaException(at, "page request answered " + r)));
+                : CompletableFuture.<Void>failedFuture(new PageFaultException(at, r)));
       }
     });
   }
