@@ -67,7 +67,13 @@ final class CopyJob {
             return;
           }
           if (failure != null) {
-            fail(failure, source);
+            // Reported on the next turn of the device thread: a reset that failed this access
+            // (abandoned page requests) runs the device's reset hook first, which cancels us.
+            deviceThread.execute(() -> {
+              if (!cancelled) {
+                fail(failure, source);
+              }
+            });
             return;
           }
           copied += size;
