@@ -89,6 +89,7 @@ public final class CopyEngineDriver implements AutoCloseable {
    */
   public void start(int vector) throws IOException {
     client.writeConfig16(0x04, client.config16(0x04) | COMMAND_MEMORY | COMMAND_BUS_MASTER);
+    vectors.forEach(EventFd::close); // started again (after a reset): new irqfds replace the old
     vectors = client.enableInterrupts(2 /* MSI-X */, VECTORS);
     for (int v = 0; v < VECTORS; v++) {
       long entry = MSIX_TABLE + 16L * v;
