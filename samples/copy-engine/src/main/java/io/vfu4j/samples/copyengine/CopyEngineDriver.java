@@ -25,10 +25,12 @@ public final class CopyEngineDriver implements AutoCloseable {
 
   /** One descriptor, as the driver fills it. */
   public record Descriptor(boolean usePasid, int pasid, long source, long destination, int length, boolean interrupt) {
+    /** An untagged copy with a completion interrupt. */
     public static Descriptor untagged(long source, long destination, int length) {
       return new Descriptor(false, 0, source, destination, length, true);
     }
 
+    /** A copy in PASID {@code pasid}'s address space with a completion interrupt. */
     public static Descriptor inPasid(int pasid, long source, long destination, int length) {
       return new Descriptor(true, pasid, source, destination, length, true);
     }
@@ -69,6 +71,7 @@ public final class CopyEngineDriver implements AutoCloseable {
     }
   }
 
+  /** The host client, for what this class does not wrap. */
   public VfioUserClient client() {
     return client;
   }
@@ -78,6 +81,7 @@ public final class CopyEngineDriver implements AutoCloseable {
     return iommu;
   }
 
+  /** Where the probe found the capabilities. */
   public CapabilityOffsets capabilities() {
     return caps;
   }
@@ -135,6 +139,7 @@ public final class CopyEngineDriver implements AutoCloseable {
     client.writeConfig16(caps.pri() + 4, 0x2);
   }
 
+  /** PRI Status (bit 0 Response Failure, bit 1 UPRGI, bit 8 Stopped). */
   public int priStatus() throws IOException {
     return client.config16(caps.pri() + 6);
   }
@@ -196,10 +201,12 @@ public final class CopyEngineDriver implements AutoCloseable {
     return vectors.get(vector);
   }
 
+  /** A 4-byte register read in BAR0. */
   public int read32(int offset) throws IOException {
     return (int) client.read(BAR, offset, 4);
   }
 
+  /** A 4-byte register write in BAR0. */
   public void write32(int offset, int value) throws IOException {
     client.write(BAR, offset, 4, Integer.toUnsignedLong(value));
   }
