@@ -40,6 +40,19 @@ class EdgeCaseTest {
   }
 
   @Test
+  void intLiteralResetWithTheTopBitSetIsTakenAsItsBits(@TempDir Path dir) {
+    DeviceModel model = CompiledDevice.compile(dir, Compiler.source("Id",
+        "package test;",
+        "import io.vfu4j.api.*;",
+        "@PciDevice(vendorId = 0x1234, deviceId = 0x2)",
+        "@Bar(index = 0, size = 0x100)",
+        "public class Id {",
+        "  @Register(bar = 0, offset = 0, access = Access.RO, reset = 0xce01_0100) int id;",
+        "}")).create(List.of());
+    assertThat(model.read(0, 0, 4)).isEqualTo(0xce01_0100L);
+  }
+
+  @Test
   void deviceWithoutRegistersRefusesEverything(@TempDir Path dir) {
     DeviceModel model = CompiledDevice.compile(dir, Compiler.source("Empty",
         "package test;",

@@ -292,6 +292,13 @@ class NegativeTest {
                     reset = 0x100) // <- error
                 byte r;
                 """)),
+        Arguments.of("negative reset of a 2-byte register is not an int literal's bits",
+            "reset value 0xffffffffffff8000 of register r does not fit in 2 bytes; use a value below 0x10000",
+            simple("""
+                @Register(bar = 0, offset = 0, width = 2,
+                    reset = 0xffff8000) // <- error
+                short r;
+                """)),
         Arguments.of("reset value wider than the field",
             "reset value 0x4 of field mode does not fit in its 2 bits; use a value below 0x4",
             simple("""

@@ -107,8 +107,19 @@ final class RegisterStep {
     }
     return new RegisterModel(name, fieldName, v.i("bar"), v.l("offset"), width, count, stride,
         accessSizes, narrowAccess, readsAllOnes, access, v.e("onWrite", WriteEffect.class), onRead,
-        v.l("reset"), v.b("precious"), fields, source);
+        unsignedReset(v.l("reset"), width), v.b("precious"), fields, source);
   }
+
+  /**
+   * {@code reset} is a long, so an int literal with its top bit set ({@code 0xce01_0100}) arrives
+   * sign-extended. For a 4-byte register take such a value as the 32 bits it was written as; any
+   * other value wider than the register is still reported by the validator.
+   */
+  static long unsignedReset(long reset, int width) {
+    boolean intLiteral = width == 4 && reset < 0 && reset >= Integer.MIN_VALUE;
+    return intLiteral ? reset & 0xffff_ffffL : reset;
+  }
+
 
   private static void checkType(Source source, String name, String fieldName, TypeMirror type,
       int width, int count, List<Diagnostic> errors) {
