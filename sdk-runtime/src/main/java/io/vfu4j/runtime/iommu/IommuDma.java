@@ -73,6 +73,7 @@ public final class IommuDma implements Dma {
       }
     }, caps.priCapacity());
     pri.setSender(this::localPageRequest);
+    pri.setAbandonedDelivery(this.device::run);
     engine.setUnmapListener(this::unmapped);
     config.addListener(new ConfigSpace.Listener() {
       @Override

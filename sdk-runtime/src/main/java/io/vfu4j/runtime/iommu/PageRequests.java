@@ -55,6 +55,8 @@ final class PageRequests {
   private final LinkedHashSet<Integer> retired = new LinkedHashSet<>();
   private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
 
+  private java.util.concurrent.Executor abandonedDelivery = Runnable::run;
+
   PageRequests(Status status, long capacity) {
     this.status = status;
     this.capacity = capacity;
@@ -209,9 +211,19 @@ final class PageRequests {
     }
   }
 
+  /**
+   * Where failures of abandoned work are delivered. The IOMMU layer queues them on the device
+   * thread, so that a reset finishes (and the device's reset hook has run) before the device
+   * hears that its page requests died with it.
+   */
+  void setAbandonedDelivery(java.util.concurrent.Executor delivery) {
+    this.abandonedDelivery = delivery;
+  }
+
   /** PRI Reset, device reset or disconnect: groups retired, waiting work fails. */
   void abandon(String why) {
-    retireAll(g -> g.result.completeExceptionally(new DmaException(0, "page request group abandoned: " + why)));
+    retireAll(g -> abandonedDelivery.execute(
+        () -> g.result.completeExceptionally(new DmaException(0, "page request group abandoned: " + why))));
     failQueued(why);
   }
 
@@ -234,7 +246,9 @@ final class PageRequests {
 
   private void failQueued(String why) {
     for (Waiting w; (w = queue.poll()) != null; ) {
-      w.result.completeExceptionally(new DmaException(w.address, "page request not sent: " + why));
+      Waiting failed = w;
+      abandonedDelivery.execute(
+          () -> failed.result.completeExceptionally(new DmaException(failed.address, "page request not sent: " + why)));
     }
   }
 

@@ -37,8 +37,13 @@ final class IommuTestDevice implements DeviceModel {
   @Override
   public void write(int bar, long offset, int size, long value) {}
 
+  /** What happened on the device thread, in order (resets and test-registered callbacks). */
+  final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   @Override
-  public void reset(ResetReason reason) {}
+  public void reset(ResetReason reason) {
+    events.add("reset " + reason);
+  }
 
   @Override
   public void saveState(DataOutput out) {}

@@ -69,10 +69,15 @@ class RaceAndResetTest extends IommuFixture {
     enableAll(0, 4);
     await(space(5).writeAsync(IOVA, bytes(4, 1)));
     var group = space(5).pageRequest(IOVA + PAGE, PAGE, DmaSpace.READ).toCompletableFuture();
+    group.whenComplete((r, e) -> device().events.add("page request done"));
     waitFor(() -> viommu.pageRequests().size() == 1);
     int devctl = client.config16(descriptor.layout.config().find(0x10, false).offset() + 8);
     client.writeConfig16(descriptor.layout.config().find(0x10, false).offset() + 8, devctl | 0x8000); // FLR
     assertThat(failure(group)).isInstanceOf(DmaException.class);
+    // the device hears of the abandoned request only after its reset hook ran
+    waitFor(() -> device().events.contains("page request done"));
+    assertThat(device().events).containsSubsequence("reset FLR", "page request done");
+    assertThat(device().events.indexOf("reset FLR")).isLessThan(device().events.indexOf("page request done"));
     assertThat(priStatus() & STATUS_STOPPED).isEqualTo(STATUS_STOPPED);
     assertThat(client.config16(descriptor.ats() + 6) & 0x8000).isZero();
     enableAll(0, 4);
