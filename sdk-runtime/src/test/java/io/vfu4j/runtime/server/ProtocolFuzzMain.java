@@ -13,6 +13,18 @@ import java.util.SplittableRandom;
 public final class ProtocolFuzzMain {
   private ProtocolFuzzMain() {}
 
+  /** Where the server's threads are when a case fails (a hang shows here). */
+  private static void dumpServerThreads() {
+    Thread.getAllStackTraces().forEach((t, stack) -> {
+      if (t.getName().startsWith("vfu4j-")) {
+        System.out.println("  thread " + t.getName() + " " + t.getState());
+        for (StackTraceElement e : stack) {
+          System.out.println("    at " + e);
+        }
+      }
+    });
+  }
+
   public static void main(String[] args) throws Exception {
     double minutes = args.length > 0 ? Double.parseDouble(args[0]) : 5;
     long master = args.length > 1 ? Long.parseLong(args[1]) : System.nanoTime();
@@ -36,6 +48,7 @@ public final class ProtocolFuzzMain {
             failures++;
             System.out.println("FAILED " + (testDevice ? "test" : "express") + " device, seed " + seed + ": "
                 + f.getMessage());
+            dumpServerThreads();
           }
         }
         messages += fuzzer.messagesSent;
