@@ -29,6 +29,19 @@ class ProtocolFuzzTest extends ServerFixture {
     runBatch(new ProtocolFuzzer.Target(s.socketPath(), 0x1234, false), 0x5eed_1000L);
   }
 
+  /** Regression: a 2 GiB DMA length kept the device thread zero-filling for seconds, so new clients timed out. */
+  @Test
+  void hugeDmaLengthFailsAtOnceAndTheNextClientIsServed() throws Exception {
+    io.vfu4j.host.VfioUserClient c = client();
+    c.writeConfig16(4, 0x0006);
+    c.write(0, 0x10, 8, 0x4000_0000L);
+    c.write(0, 0x18, 4, 0x7fff_ffff);
+    c.write(0, 0x1c, 4, 1);
+    assertThat(c.read(0, 0x28, 4)).as("DMA status").isEqualTo(2);
+    c.close();
+    assertThat(client().deviceInfo().numRegions()).isEqualTo(Regions.COUNT);
+  }
+
   static ConfigSpaceBuilder expressBuilder() {
     return ConfigSpaceBuilder.express(0x1234, 0x11e8).interruptPin(1)
         .bar(PciSocketFixture.MEM32_1M).bar(PciSocketFixture.MEM64_PREF_64K)
