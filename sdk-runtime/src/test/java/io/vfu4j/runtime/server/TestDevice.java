@@ -22,13 +22,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A hand-written device for the server tests. BAR0 (4 KiB) holds registers:
  * 0x00 ID (RO), 0x04 scratch, 0x08 a 64-bit register, 0x10 DMA address (64-bit), 0x18 DMA
  * length, 0x1c DMA go (reads guest memory at the address, writes it back incremented by one per
- * byte right after it), 0x20 append-only log, 0x24 log length, 0x28 DMA status (1 done, 2 failed),
+ * byte right after it; at most {@link #MAX_DMA} bytes), 0x20 append-only log, 0x24 log length, 0x28 DMA status (1 done, 2 failed),
  * 0x2c interrupt line (write 1 raises vector 0, 0 lowers it).
  * BAR2 (8 KiB): plain memory at 0x0 (256 bytes) and an mmap range at 0x1000 (4 KiB).
  */
 final class TestDevice implements DeviceModel {
   static final int ID = 0x1234_5678;
   static final int VENDOR = 0x1af4, DEVICE = 0x10f0;
+  /** Longest DMA the go register starts; longer ones fail at once (status 2). */
+  static final int MAX_DMA = 1 << 20;
 
   final DeviceContext ctx;
   final List<Long> log = new CopyOnWriteArrayList<>();
@@ -97,6 +99,11 @@ final class TestDevice implements DeviceModel {
 
   /** Reads guest memory, adds one to every byte, writes it right after: by mmap or by message. */
   private void startDma() {
+    if (dmaLength < 0 || dmaLength > MAX_DMA) {
+      // a zero-filled buffer of a client-chosen 2 GiB takes the device thread seconds (fuzzer finding)
+      dmaStatus = 2;
+      return;
+    }
     dmaStatus = 0;
     MemorySegment buf = Arena.ofAuto().allocate(dmaLength);
     long at = dmaAddress;
