@@ -112,6 +112,9 @@ public final class VfioUserClient implements AutoCloseable {
 
   private final MessageChannel main;
   private volatile MessageChannel twin;
+  private volatile Thread twinReader;
+  /** junixsocket's cast socket does not close the received twin fd: that is done here. */
+  private final io.vfu4j.runtime.transport.SocketFdReaper twinFd = new io.vfu4j.runtime.transport.SocketFdReaper();
   private final Map<Integer, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
   private final BlockingQueue<Message> unmatched = new LinkedBlockingQueue<>();
   private final List<GuestMemory> memory = new CopyOnWriteArrayList<>();
@@ -176,9 +179,10 @@ public final class VfioUserClient implements AutoCloseable {
         reply.closeFds();
         throw new IOException("VERSION reply enables a twin socket without its fd");
       }
+      twinFd.track(reply.fds()[index]);
       AFUNIXSocket t = FileDescriptorCast.using(reply.fds()[index]).as(AFUNIXSocket.class);
       twin = MessageChannel.of(t, (64L << 20) + 32);
-      startReader(twin, "vfu4j-client-twin-reader");
+      twinReader = startReader(twin, "vfu4j-client-twin-reader");
     } else {
       reply.closeFds();
     }
@@ -485,10 +489,11 @@ public final class VfioUserClient implements AutoCloseable {
     }
   }
 
-  private void startReader(MessageChannel channel, String name) {
+  private Thread startReader(MessageChannel channel, String name) {
     Thread t = new Thread(() -> readLoop(channel), name);
     t.setDaemon(true);
     t.start();
+    return t;
   }
 
   private void readLoop(MessageChannel channel) {
@@ -612,5 +617,16 @@ public final class VfioUserClient implements AutoCloseable {
     }
     memory.forEach(GuestMemory::close);
     memory.clear();
+    Thread reader = twinReader;
+    if (reader != null) {
+      try {
+        reader.join(java.time.Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (!reader.isAlive()) {
+        twinFd.reap(); // only once nothing reads the fd any more
+      }
+    }
   }
 }

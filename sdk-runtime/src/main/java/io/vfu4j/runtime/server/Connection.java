@@ -9,6 +9,7 @@ import io.vfu4j.runtime.protocol.IommuOffer;
 import io.vfu4j.runtime.protocol.ProtocolException;
 import io.vfu4j.runtime.protocol.Version;
 import io.vfu4j.runtime.transport.Message;
+import io.vfu4j.runtime.sys.Native;
 import io.vfu4j.runtime.transport.MessageChannel;
 import java.io.FileDescriptor;
 import java.io.IOException;
@@ -16,8 +17,7 @@ import java.lang.System.Logger.Level;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import org.newsclub.net.unix.AFUNIXSocket;
-import org.newsclub.net.unix.AFUNIXSocketChannel;
-import org.newsclub.net.unix.AFUNIXSocketPair;
+import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * One client from VERSION to disconnect. The calling (platform) thread is the reader: it frames
@@ -37,7 +37,8 @@ final class Connection {
   private final PendingRequests pending;
   private MessageChannel main;
   private MessageChannel twin;
-  private java.io.Closeable twinPeerEnd;
+  private Thread twinReader;
+  private final io.vfu4j.runtime.transport.SocketFdReaper twinFds = new io.vfu4j.runtime.transport.SocketFdReaper();
   private CommandHandler handler;
 
   Connection(DeviceHost host, ServerOptions options, AFUNIXSocket socket) {
@@ -61,12 +62,28 @@ final class Connection {
       pending.failAll();
       closeQuietly();
       awaitDevice(host::clientLost);
+      reapTwinSocket();
     }
+  }
+
+  /** Once the twin reader has left its loop, closes the pair's fds that junixsocket leaves open. */
+  private void reapTwinSocket() {
+    if (twinReader != null) {
+      try {
+        twinReader.join(java.time.Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (twinReader.isAlive()) {
+        return; // still reading: leaking two fds beats closing a number in use
+      }
+    }
+    twinFds.reap();
   }
 
   /** Shuts the sockets; the reader then leaves its loop. */
   void closeQuietly() {
-    for (var c : new java.io.Closeable[] {main, twin, twinPeerEnd, socket}) {
+    for (var c : new java.io.Closeable[] {main, twin, socket}) {
       try {
         if (c != null) {
           c.close();
@@ -118,11 +135,15 @@ final class Connection {
         Capabilities.DEFAULT_PGSIZES, false, -1, client.writeMultiple(), client.migration(),
         client.migration() ? 4096 : 0, 0);
     FileDescriptor[] fds = new FileDescriptor[0];
-    AFUNIXSocketPair<AFUNIXSocketChannel> pair = null;
+    int[] pair = null;
     if (client.twinSocket() && options.twinSocket() && client.maxMsgFds() > 0) {
-      pair = AFUNIXSocketPair.open();
-      twin = MessageChannel.of(pair.getSocket1(), options.maxDataXferSize() + DATA_HEADER);
-      fds = new FileDescriptor[] {pair.getSocket2().getFileDescriptor()};
+      // A native socketpair: junixsocket 2.11.1's AFUNIXSocketPair leaves two sockets open per call.
+      pair = Native.socketPair();
+      FileDescriptor ourEnd = Native.fileDescriptor(pair[0]);
+      twinFds.track(ourEnd);
+      twin = MessageChannel.of(FileDescriptorCast.using(ourEnd).as(AFUNIXSocket.class),
+          options.maxDataXferSize() + DATA_HEADER);
+      fds = new FileDescriptor[] {Native.fileDescriptor(pair[1])};
       ours = ours.withTwinSocket(true, 0);
     }
     // IOMMU extension: a subset of the offer, limited to what the device's capabilities allow (§3).
@@ -132,11 +153,15 @@ final class Connection {
     ours = ours.withIommu(accepted);
     Version answer = new Version(0, Math.min(proposal.minor(), 0), ours);
     byte[] payload = answer.encode();
-    main.send(request.reply(payload.length), payload, fds);
+    try {
+      main.send(request.reply(payload.length), payload, fds);
+    } finally {
+      if (pair != null) {
+        // The client has its own copy now; a plain close(2) (no shutdown) leaves that one working.
+        Native.closeQuietly(pair[1]);
+      }
+    }
     if (pair != null) {
-      // Our copy of the client's end stays open until the connection ends: junixsocket's close
-      // shuts the socket down, which would break the copy the client just received.
-      twinPeerEnd = pair.getSocket2();
       Thread t = new Thread(() -> {
         try {
           readLoop(twin, false);
@@ -145,6 +170,7 @@ final class Connection {
         }
       }, "vfu4j-twin-reader");
       t.setDaemon(true);
+      twinReader = t;
       t.start();
     }
     boolean qemu = switch (options.dmaLayout()) {
