@@ -176,7 +176,7 @@ public final class DmaEngine implements Dma, AutoCloseable {
     return t == null ? EMPTY : t;
   }
 
-  private static final TreeMap<Long, Region> EMPTY = new TreeMap<>();
+  private static final TreeMap<Long, Region> EMPTY = new TreeMap<>(Long::compareUnsigned);
 
   private int mappingCount() {
     return tables.values().stream().mapToInt(TreeMap::size).sum();

@@ -57,6 +57,15 @@ class DmaUnmapCoveringTest {
   }
 
   @Test
+  void aRangeReachingIntoTheUpperHalfOfTheAddressSpaceIsUnsigned() throws Exception {
+    assertErrnoNoEnt(0x1000, 0xffff_ffff_ffff_f000L); // empty table: found by the fuzzer (fromKey > toKey)
+    mapBlock(0x8000_0000_0000_0000L, 0, PAGE);
+    assertErrnoNoEnt(0x1000, 0x7fff_ffff_ffff_f000L); // ends just below the mapping
+    engine.unmap(0x1000, 0x8000_0000_0000_0000L); // covers it whole
+    assertThat(engine.mappings()).isEmpty();
+  }
+
+  @Test
   void aRangeThatSplitsAMappingRemovesNothing() throws Exception {
     mapBlock(0x100000, 0, PAGE);
     mapBlock(0x101000, PAGE, 2 * PAGE);
