@@ -69,7 +69,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 1) // the IOMMU paths need about 4 s before C2 settles
 @Measurement(iterations = 5, time = 1)
 @State(Scope.Thread)
 public class DmaBenchmark {
