@@ -424,11 +424,34 @@ public final class DmaEngine implements Dma, AutoCloseable {
 
   /** True when {@code [address, +length)} lies in mappings of {@code space} that permit the access. */
   public boolean covers(Space space, long address, long length, boolean write) {
-    try {
-      resolveIn(space, address, length, write ? Direction.WRITE : Direction.READ);
+    // The same walk as resolveIn, without building pieces or exceptions: behind an IOMMU this
+    // runs on every access and usually answers false.
+    if (length == 0) {
       return true;
-    } catch (DmaException e) {
+    }
+    if (Long.compareUnsigned(address + length - 1, address) < 0) {
       return false;
+    }
+    int permission = (write ? Direction.WRITE : Direction.READ).permission;
+    lock.readLock().lock();
+    try {
+      TreeMap<Long, Region> regions = tableOrEmpty(space);
+      long cursor = address;
+      long remaining = length;
+      while (remaining > 0) {
+        var entry = regions.floorEntry(cursor);
+        Mapping mapping = entry == null ? null : entry.getValue().mapping();
+        if (mapping == null || Long.compareUnsigned(cursor, mapping.lastAddress()) > 0
+            || (mapping.flags() & permission) == 0) {
+          return false;
+        }
+        long piece = Math.min(remaining, mapping.size() - (cursor - mapping.address()));
+        remaining -= piece;
+        cursor += piece;
+      }
+      return true;
+    } finally {
+      lock.readLock().unlock();
     }
   }
 

@@ -73,6 +73,22 @@ class DmaEngineTest {
   }
 
   @Test
+  void coversAnswersLikeAnAccessWouldWithoutThrowing() throws Exception {
+    SharedMemory ram = guestRam(4 * PAGE);
+    engine.map(0x10000, PAGE, 0, RW, received(ram));
+    engine.map(0x11000, PAGE, PAGE, READ, received(ram)); // adjacent, read-only
+    engine.map(0x13000, PAGE, 2 * PAGE, RW, received(ram)); // after a hole
+    Space none = Space.NONE;
+    assertThat(engine.covers(none, 0x10800, PAGE, false)).as("read across two mappings").isTrue();
+    assertThat(engine.covers(none, 0x10800, PAGE, true)).as("write into the read-only one").isFalse();
+    assertThat(engine.covers(none, 0x11800, PAGE, false)).as("into the hole").isFalse();
+    assertThat(engine.covers(none, 0x13000, PAGE, true)).isTrue();
+    assertThat(engine.covers(none, 0x13001, PAGE, true)).as("one byte past the end").isFalse();
+    assertThat(engine.covers(none, -16, 32, false)).as("wraps around").isFalse();
+    assertThat(engine.covers(Space.pasid(1), 0x10000, 16, false)).as("another address space").isFalse();
+  }
+
+  @Test
   void readsAndWritesFdBackedMemoryAtItsFileOffset() throws Exception {
     var ram = guestRam(4 * PAGE);
     engine.map(0x10000, 2 * PAGE, PAGE, RW, received(ram));
