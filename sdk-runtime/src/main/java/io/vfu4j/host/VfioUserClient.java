@@ -22,6 +22,7 @@ import io.vfu4j.runtime.protocol.RegionMessages.WriteEntry;
 import io.vfu4j.runtime.protocol.RegionMessages.WriteMulti;
 import io.vfu4j.runtime.protocol.Version;
 import io.vfu4j.runtime.sys.EventFd;
+import io.vfu4j.runtime.sys.Native;
 import io.vfu4j.runtime.sys.SharedMemory;
 import io.vfu4j.runtime.transport.Fds;
 import io.vfu4j.runtime.transport.Message;
@@ -112,7 +113,11 @@ public final class VfioUserClient implements AutoCloseable {
 
   private final MessageChannel main;
   private volatile MessageChannel twin;
+  /** Set when the main socket's reader has ended; replies can no longer arrive. */
+  private volatile boolean readerGone;
+  private volatile IOException readerEnd;
   private volatile Thread twinReader;
+  private volatile int twinFdNumber = -1;
   /** junixsocket's cast socket does not close the received twin fd: that is done here. */
   private final io.vfu4j.runtime.transport.SocketFdReaper twinFd = new io.vfu4j.runtime.transport.SocketFdReaper();
   private final Map<Integer, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
@@ -180,6 +185,7 @@ public final class VfioUserClient implements AutoCloseable {
         throw new IOException("VERSION reply enables a twin socket without its fd");
       }
       twinFd.track(reply.fds()[index]);
+      twinFdNumber = Native.fdNumber(reply.fds()[index]);
       AFUNIXSocket t = FileDescriptorCast.using(reply.fds()[index]).as(AFUNIXSocket.class);
       twin = MessageChannel.of(t, (64L << 20) + 32);
       twinReader = startReader(twin, "vfu4j-client-twin-reader");
@@ -454,6 +460,9 @@ public final class VfioUserClient implements AutoCloseable {
     CompletableFuture<Message> reply = new CompletableFuture<>();
     pending.put(id, reply);
     try {
+      if (readerGone) {
+        throw new IOException(command + ": connection closed", readerEnd);
+      }
       main.send(Header.command(id, command, payload.length, false), payload, fds);
       Message m = reply.get(REPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       if (m.header().isError()) {
@@ -509,9 +518,16 @@ public final class VfioUserClient implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      // connection gone
+      if (channel == main) {
+        readerEnd = e;
+      }
     } finally {
-      IOException gone = new IOException("connection closed");
+      // Flag first, then fail: a call() that registers its future after this loop has looked
+      // sees the flag (see call), so no caller waits for a reply that can never come.
+      if (channel == main) {
+        readerGone = true;
+      }
+      IOException gone = new IOException("connection closed", readerEnd);
       pending.values().forEach(f -> f.completeExceptionally(gone));
     }
   }
@@ -619,6 +635,7 @@ public final class VfioUserClient implements AutoCloseable {
     memory.clear();
     Thread reader = twinReader;
     if (reader != null) {
+      Native.shutdownQuietly(twinFdNumber); // wakes the reader: closing a cast socket does not
       try {
         reader.join(java.time.Duration.ofSeconds(5));
       } catch (InterruptedException e) {

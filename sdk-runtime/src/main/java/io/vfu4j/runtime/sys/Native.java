@@ -85,6 +85,8 @@ public final class Native {
       downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
   private static final MethodHandle WRITE =
       downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  private static final MethodHandle SHUTDOWN =
+      downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle SOCKETPAIR =
       downcall("socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
   private static final MethodHandle POLL =
@@ -186,6 +188,18 @@ public final class Native {
       MemorySegment fds = arena.allocate(JAVA_INT, 2);
       check("socketpair", call(arena, s -> (int) SOCKETPAIR.invokeExact(s, afUnix, sockStreamCloexec, 0, fds)));
       return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+    }
+  }
+
+  /**
+   * shutdown(fd, SHUT_RDWR): a thread blocked reading the socket wakes with end-of-stream, while
+   * the fd number stays allocated (unlike close, so no other thread can be handed it meanwhile).
+   * Errors (already shut down, not a socket) are ignored.
+   */
+  public static void shutdownQuietly(int fd) {
+    final int shutRdwr = 2;
+    try (var arena = Arena.ofConfined()) {
+      call(arena, s -> (int) SHUTDOWN.invokeExact(s, fd, shutRdwr));
     }
   }
 
