@@ -25,7 +25,37 @@ public final class ProtocolFuzzMain {
     });
   }
 
+  /** The last time a case finished; a watchdog dumps every thread when it lags (a stall in progress). */
+  private static volatile long lastProgress = System.nanoTime();
+
+  private static void startWatchdog() {
+    Thread w = new Thread(() -> {
+      boolean dumped = false;
+      while (true) {
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          return;
+        }
+        boolean stalled = System.nanoTime() - lastProgress > 4_000_000_000L;
+        if (stalled && !dumped) {
+          System.out.println("STALL: no case finished for 4 s; all threads:");
+          Thread.getAllStackTraces().forEach((t, stack) -> {
+            System.out.println("  thread " + t.getName() + " " + t.getState());
+            for (StackTraceElement e : stack) {
+              System.out.println("    at " + e);
+            }
+          });
+        }
+        dumped = stalled;
+      }
+    }, "fuzz-watchdog");
+    w.setDaemon(true);
+    w.start();
+  }
+
   public static void main(String[] args) throws Exception {
+    startWatchdog();
     double minutes = args.length > 0 ? Double.parseDouble(args[0]) : 5;
     long master = args.length > 1 ? Long.parseLong(args[1]) : System.nanoTime();
     System.out.println("fuzzing for " + minutes + " min, master seed " + master);
@@ -43,6 +73,7 @@ public final class ProtocolFuzzMain {
         for (int i = 0; i < 500 && System.nanoTime() < end; i++, cases++) {
           long seed = seeds.nextLong();
           try {
+            lastProgress = System.nanoTime();
             fuzzer.run(seed);
           } catch (ProtocolFuzzer.Failure f) {
             failures++;
