@@ -263,9 +263,13 @@ final class Connection {
       log.log(Level.DEBUG, "{0} refused: {1}", command, e.getMessage());
       sendOrLog(h.noReply() ? null : h.errorReply(e.errno()), new byte[0]);
       return;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError | OutOfMemoryError e) {
+      // Every command gets its reply, even when the handler fails in a way nobody planned for: an
+      // executor swallows what escapes a task, and the client would wait for a reply forever.
+      // InternalError is how HotSpot reports a SIGBUS in a copy from a memfd the client shrank.
       log.log(Level.WARNING, command + " failed in the device", e);
-      sendOrLog(h.noReply() ? null : h.errorReply(Errno.EIO), new byte[0]);
+      int errno = e instanceof OutOfMemoryError ? Errno.ENOMEM : Errno.EIO;
+      sendOrLog(h.noReply() ? null : h.errorReply(errno), new byte[0]);
       return;
     }
     if (!h.noReply() && reply != Reply.DEFERRED) {
