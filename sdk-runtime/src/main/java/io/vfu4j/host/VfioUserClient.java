@@ -22,7 +22,6 @@ import io.vfu4j.runtime.protocol.RegionMessages.WriteEntry;
 import io.vfu4j.runtime.protocol.RegionMessages.WriteMulti;
 import io.vfu4j.runtime.protocol.Version;
 import io.vfu4j.runtime.sys.EventFd;
-import io.vfu4j.runtime.sys.Native;
 import io.vfu4j.runtime.sys.SharedMemory;
 import io.vfu4j.runtime.transport.Fds;
 import io.vfu4j.runtime.transport.Message;
@@ -117,7 +116,6 @@ public final class VfioUserClient implements AutoCloseable {
   private volatile boolean readerGone;
   private volatile IOException readerEnd;
   private volatile Thread twinReader;
-  private volatile int twinFdNumber = -1;
   /** junixsocket's cast socket does not close the received twin fd: that is done here. */
   private final io.vfu4j.runtime.transport.SocketFdReaper twinFd = new io.vfu4j.runtime.transport.SocketFdReaper();
   private final Map<Integer, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
@@ -185,7 +183,6 @@ public final class VfioUserClient implements AutoCloseable {
         throw new IOException("VERSION reply enables a twin socket without its fd");
       }
       twinFd.track(reply.fds()[index]);
-      twinFdNumber = Native.fdNumber(reply.fds()[index]);
       AFUNIXSocket t = FileDescriptorCast.using(reply.fds()[index]).as(AFUNIXSocket.class);
       twin = MessageChannel.of(t, (64L << 20) + 32);
       twinReader = startReader(twin, "vfu4j-client-twin-reader");
@@ -633,17 +630,7 @@ public final class VfioUserClient implements AutoCloseable {
     }
     memory.forEach(GuestMemory::close);
     memory.clear();
-    Thread reader = twinReader;
-    if (reader != null) {
-      Native.shutdownQuietly(twinFdNumber); // wakes the reader: closing a cast socket does not
-      try {
-        reader.join(java.time.Duration.ofSeconds(5));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      if (!reader.isAlive()) {
-        twinFd.reap(); // only once nothing reads the fd any more
-      }
-    }
+    twinFd.shutdown(); // wakes the twin reader: closing a cast socket does not
+    twinFd.reapAfter(twinReader, java.time.Duration.ofSeconds(5));
   }
 }

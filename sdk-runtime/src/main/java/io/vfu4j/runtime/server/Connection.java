@@ -38,8 +38,6 @@ final class Connection {
   private MessageChannel main;
   private MessageChannel twin;
   private Thread twinReader;
-  /** Our end of the twin socket pair, -1 without one; closed only by {@link #reapTwinSocket}. */
-  private volatile int twinEnd = -1;
   private final io.vfu4j.runtime.transport.SocketFdReaper twinFds = new io.vfu4j.runtime.transport.SocketFdReaper();
   private CommandHandler handler;
 
@@ -64,38 +62,15 @@ final class Connection {
       pending.failAll();
       closeQuietly();
       awaitDevice(host::clientLost);
-      reapTwinSocket();
-    }
-  }
-
-  /** Once the twin reader has left its loop, closes the pair's fds that junixsocket leaves open. */
-  private void reapTwinSocket() {
-    if (twinReader != null) {
-      try {
-        twinReader.join(java.time.Duration.ofSeconds(5));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      if (twinReader.isAlive()) {
-        return; // still reading: leaking two fds beats closing a number in use
-      }
-    }
-    synchronized (twinFds) {
-      twinEnd = -1;
-      twinFds.reap();
+      twinFds.reapAfter(twinReader, java.time.Duration.ofSeconds(5));
     }
   }
 
   /** Shuts the sockets; the reader then leaves its loop. */
   void closeQuietly() {
-    synchronized (twinFds) {
-      if (twinEnd >= 0) {
-        // Closing the cast socket does not wake its reader, and a client that keeps its end open
-        // would keep that reader (and the next client's accept) waiting. Under the lock that
-        // reaping takes, so the number is still ours.
-        Native.shutdownQuietly(twinEnd);
-      }
-    }
+    // A client that keeps its twin end open would otherwise keep that reader (and the next
+    // client's accept) waiting.
+    twinFds.shutdown();
     for (var c : new java.io.Closeable[] {main, twin, socket}) {
       try {
         if (c != null) {
@@ -154,7 +129,6 @@ final class Connection {
       pair = Native.socketPair();
       FileDescriptor ourEnd = Native.fileDescriptor(pair[0]);
       twinFds.track(ourEnd);
-      twinEnd = pair[0];
       twin = MessageChannel.of(FileDescriptorCast.using(ourEnd).as(AFUNIXSocket.class),
           options.maxDataXferSize() + DATA_HEADER);
       fds = new FileDescriptor[] {Native.fileDescriptor(pair[1])};

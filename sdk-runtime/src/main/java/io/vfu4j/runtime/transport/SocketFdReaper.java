@@ -32,6 +32,37 @@ public final class SocketFdReaper {
     }
   }
 
+  /**
+   * shutdown(2) on every tracked fd that still names its socket: a thread blocked reading one
+   * wakes with end-of-stream (closing a cast socket does not wake it), and the number stays ours.
+   */
+  public synchronized void shutdown() {
+    for (Tracked t : tracked) {
+      if (Objects.equals(FdInfo.describe(t.fd()), t.identity())) {
+        Native.shutdownQuietly(t.fd());
+      }
+    }
+  }
+
+  /**
+   * Waits up to {@code patience} for {@code reader} (null: none) to leave its loop, then
+   * {@link #reap() reaps}. If it is still reading, nothing is closed: leaking the fds beats closing
+   * a number in use.
+   */
+  public void reapAfter(Thread reader, java.time.Duration patience) {
+    if (reader != null) {
+      try {
+        reader.join(patience);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (reader.isAlive()) {
+        return;
+      }
+    }
+    reap();
+  }
+
   /** Closes every tracked fd that still names its socket. Call once nothing reads them any more. */
   public synchronized void reap() {
     for (Tracked t : tracked) {
