@@ -69,32 +69,40 @@ public final class VfioUserClient implements AutoCloseable {
    * @param qemuLike propose exactly what QEMU does (legacy migration key included)
    * @param maxDataXferSize what the client accepts per message
    * @param iommu the IOMMU extension offered in VERSION, null for none (as QEMU)
+   * @param qemu10DmaLayout serve DMA_READ/DMA_WRITE in QEMU 10's layout (count u32, data at 12,
+   *     empty DMA_WRITE reply) rather than the spec's, which QEMU 11 follows
    */
   public record Options(boolean twinSocket, boolean writeMultiple, boolean qemuLike, long maxDataXferSize,
-      IommuOffer iommu) {
+      IommuOffer iommu, boolean qemu10DmaLayout) {
     public Options(boolean twinSocket, boolean writeMultiple, boolean qemuLike, long maxDataXferSize) {
-      this(twinSocket, writeMultiple, qemuLike, maxDataXferSize, null);
+      this(twinSocket, writeMultiple, qemuLike, maxDataXferSize, null, qemuLike);
     }
 
     public static Options defaults() {
       return new Options(false, true, false, 1 << 20);
     }
 
+    /** What QEMU 10's client proposes, and its DMA message layout. */
     public static Options qemu() {
       return new Options(false, true, true, 1 << 20);
     }
 
+    /** What QEMU 11's client proposes (the same as QEMU 10), with the spec's DMA message layout. */
+    public static Options qemu11() {
+      return new Options(false, true, true, 1 << 20, null, false);
+    }
+
     public Options withTwinSocket(boolean on) {
-      return new Options(on, writeMultiple, qemuLike, maxDataXferSize, iommu);
+      return new Options(on, writeMultiple, qemuLike, maxDataXferSize, iommu, qemu10DmaLayout);
     }
 
     public Options withMaxDataXferSize(long bytes) {
-      return new Options(twinSocket, writeMultiple, qemuLike, bytes, iommu);
+      return new Options(twinSocket, writeMultiple, qemuLike, bytes, iommu, qemu10DmaLayout);
     }
 
     /** Offers the IOMMU extension (docs/protocol-extension.md §3); null offers nothing. */
     public Options withIommu(IommuOffer offer) {
-      return new Options(twinSocket, writeMultiple, qemuLike, maxDataXferSize, offer);
+      return new Options(twinSocket, writeMultiple, qemuLike, maxDataXferSize, offer, qemu10DmaLayout);
     }
 
     Capabilities capabilities() {
@@ -127,6 +135,7 @@ public final class VfioUserClient implements AutoCloseable {
   private volatile boolean holdDma;
   private volatile Capabilities server = Capabilities.defaults();
   private volatile boolean qemuLayout;
+  private volatile long maxDataXferSize;
   private volatile IommuOffer negotiatedIommu;
   private volatile ExtensionHandler extension;
   private final Map<Integer, Integer> serverCommands = new ConcurrentHashMap<>();
@@ -159,7 +168,8 @@ public final class VfioUserClient implements AutoCloseable {
 
   /** Sends VERSION 0.0 and returns the server's answer; sets up the twin socket if it offers one. */
   public Version negotiate(Options options) throws IOException {
-    qemuLayout = options.qemuLike();
+    qemuLayout = options.qemu10DmaLayout();
+    maxDataXferSize = options.maxDataXferSize();
     Message reply = call(Command.VERSION, new Version(0, 0, options.capabilities()).encode());
     Version v;
     try {
@@ -562,9 +572,10 @@ public final class VfioUserClient implements AutoCloseable {
   }
 
   /**
-   * Serves DMA_READ/DMA_WRITE from guest memory. A QEMU-like client speaks QEMU's layout (data at
-   * 12, empty DMA_WRITE reply), any other the spec's; a DMA_WRITE of exactly 12 + count bytes is
-   * read as QEMU's either way.
+   * Serves DMA_READ/DMA_WRITE from guest memory, in QEMU 10's layout (data at 12, empty DMA_WRITE
+   * reply) when the options ask for it, else the spec's; a DMA_WRITE of exactly 12 + count bytes
+   * is read as QEMU's either way. A count above this client's transfer size is refused with
+   * E2BIG, as QEMU does.
    */
   private void serveDma(MessageChannel channel, Message m) {
     Header h = m.header();
@@ -590,6 +601,10 @@ public final class VfioUserClient implements AutoCloseable {
         reply(channel, h.errorReply(Errno.E2BIG), new byte[0]);
         return;
       }
+    }
+    if (count > maxDataXferSize) {
+      reply(channel, h.errorReply(Errno.E2BIG), new byte[0]);
+      return;
     }
     GuestMemory g = memory.stream().filter(x -> x.contains(address, count)).findFirst().orElse(null);
     if (g == null || count > (1 << 26)) {

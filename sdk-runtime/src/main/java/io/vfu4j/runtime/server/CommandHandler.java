@@ -205,6 +205,8 @@ final class CommandHandler {
     }
     host.dma().map(spaceOf(map.flags()), map.address(), map.size(), map.offset(), map.flags() & 0xff,
         fds.length == 1 ? fds[0] : null);
+    host.log().log(System.Logger.Level.DEBUG, "DMA_MAP 0x{0}+0x{1}{2}", Long.toHexString(map.address()),
+        Long.toHexString(map.size()), fds.length == 1 ? " (fd)" : " without an fd: DMA there goes by message");
     return Reply.EMPTY;
   }
 }

@@ -161,15 +161,15 @@ final class Connection {
       twinReader = t;
       t.start();
     }
-    boolean qemu = switch (options.dmaLayout()) {
+    Boolean qemu = switch (options.dmaLayout()) {
       case SPEC -> false;
       case QEMU -> true;
-      case AUTO -> client.looksLikeQemu();
+      case AUTO -> client.looksLikeQemu() ? null : false; // QEMU 10 or 11: probed on first use
     };
     handler = new CommandHandler(host, options.maxDataXferSize(), client.maxDataXferSize(), accepted,
         this::sendLater);
     MessageDma dma = new MessageDma(pending, twin != null ? twin : main,
-        Math.min(client.maxDataXferSize(), options.maxDataXferSize()), qemu);
+        Math.min(client.maxDataXferSize(), options.maxDataXferSize()), qemu, log);
     awaitDevice(() -> {
       host.dma().setMessenger(dma);
       host.iommuDma().connected(accepted, dma, dma);

@@ -15,9 +15,13 @@ public record ServerOptions(DmaLayout dmaLayout, boolean twinSocket, long maxDat
   public enum DmaLayout {
     /** The spec's layout: count u64, data at payload offset 16. */
     SPEC,
-    /** QEMU 10.1's layout: count u32, data at payload offset 12, empty DMA_WRITE reply. */
+    /** QEMU 10's layout: count u32, data at payload offset 12, empty DMA_WRITE reply. */
     QEMU,
-    /** QEMU's layout when the client's VERSION proposal looks like QEMU's, else the spec's. */
+    /**
+     * The spec's, unless the client's VERSION proposal looks like QEMU's: QEMU 10 and QEMU 11
+     * (which follows the spec) propose the same, so one probing DMA_READ before the first
+     * transfer tells them apart.
+     */
     AUTO
   }
 

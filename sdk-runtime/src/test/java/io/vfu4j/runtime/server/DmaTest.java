@@ -72,6 +72,26 @@ class DmaTest extends ServerFixture {
   }
 
   @Test
+  void throughMessagesInSpecLayoutForQemu11WhichProposesWhatQemu10Does() throws Exception {
+    // Found by the guest tests: QEMU 11 follows the spec's layout; sending it QEMU 10's shifts data by 4 bytes.
+    VfioUserClient c = connect(VfioUserClient.Options.qemu11());
+    GuestMemory g = c.mapGuestMemory(GUEST, 1 << 16, false);
+    runDma(c, g, 1);
+    assertIncremented(g);
+    assertThat(c.dmaRequestsServed()).as("the layout probe is refused, the transfers served").isEqualTo(2);
+  }
+
+  @Test
+  void qemu10LayoutProbeReadsNothingItKeeps() throws Exception {
+    VfioUserClient c = connect(VfioUserClient.Options.qemu());
+    GuestMemory g = c.mapGuestMemory(GUEST, 1 << 16, false);
+    runDma(c, g, 1);
+    runDma(c, g, 1);
+    assertIncremented(g);
+    assertThat(c.dmaRequestsServed()).as("one probe, then one read and one write per transfer").isEqualTo(5);
+  }
+
+  @Test
   void forcedQemuLayoutAgainstASpecClientStillCompletes() throws Exception {
     // a spec-speaking client reading a QEMU-layout DMA_WRITE sees data 4 bytes off: the choice matters
     server.close();
