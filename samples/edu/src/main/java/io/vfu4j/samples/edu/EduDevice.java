@@ -31,8 +31,12 @@ import java.util.concurrent.CompletionStage;
  * accesses, and a 4-byte access acts on the whole register at its own offset only
  * ({@link NarrowAccess#WHOLE_REGISTER}): it writes the zero-extended value, reads the low half,
  * and does not decode at 0x84, 0x8c, ...
+ *
+ * <p>The subsystem IDs are QEMU's own (1af4:1100), which QEMU gives every device it emulates,
+ * its edu included: the guest tests compare this device with QEMU's edu field by field.
  */
-@PciDevice(vendorId = 0x1234, deviceId = 0x11e8, classCode = 0x00ff00, revision = 0x10,
+@PciDevice(vendorId = 0x1234, deviceId = 0x11e8, subsystemVendorId = 0x1af4, subsystemId = 0x1100,
+    classCode = 0x00ff00, revision = 0x10,
     interruptPin = InterruptPin.INTA, name = "edu")
 @Msi(vectors = 1, address64 = true, perVectorMask = false)
 @Bar(index = 0, size = 1 << 20)
