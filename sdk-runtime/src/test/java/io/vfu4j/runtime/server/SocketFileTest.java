@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the server does with what is already at its socket path, and the socket's mode. */
 @Timeout(20)
+@SuppressWarnings("try") // a server only has to be open while the test looks at its socket
 class SocketFileTest {
   @TempDir
   Path dir;

@@ -53,16 +53,7 @@ class EduJarIT {
 
   @Test
   void logLevelWarnKeepsInfoQuiet(@TempDir Path dir) throws Exception {
-    Path socket = dir.resolve("edu.sock");
-    Path stderr = dir.resolve("stderr.txt");
-    try (DeviceProcess device = DeviceProcess.start(JAR, stderr, "--socket", socket.toString(), "--log-level", "WARN")) {
-      device.awaitListening(socket, START);
-      try (HostSession host = HostSession.connect(socket)) { // the same steps as the info-level run above
-        assertThat(host.identity().vendorId()).isEqualTo(0x1234);
-      }
-      assertThat(device.terminate(START)).isEqualTo(143);
-    }
-    assertThat(Files.readString(stderr)).doesNotContain("listening");
+    assertThat(serveOneClient(dir, "--log-level", "WARN")).doesNotContain("listening");
   }
 
   @Test
@@ -88,16 +79,23 @@ class EduJarIT {
 
   @Test
   void logLevelDebugShowsTheRuntimesDebugMessages(@TempDir Path dir) throws Exception {
+    assertThat(serveOneClient(dir, "--log-level", "debug")).as("System.Logger -> slf4j-simple at debug")
+        .contains(" DEBUG ");
+  }
+
+  /** Serves on dir/edu.sock with {@code options}, lets one client read the identity, stops; stderr. */
+  private static String serveOneClient(Path dir, String... options) throws Exception {
     Path socket = dir.resolve("edu.sock");
     Path stderr = dir.resolve("stderr.txt");
-    try (DeviceProcess device = DeviceProcess.start(JAR, stderr, "--socket", socket.toString(), "--log-level", "debug")) {
+    String[] args = Stream.concat(Stream.of("--socket", socket.toString()), Stream.of(options)).toArray(String[]::new);
+    try (DeviceProcess device = DeviceProcess.start(JAR, stderr, args)) {
       device.awaitListening(socket, START);
       try (HostSession host = HostSession.connect(socket)) {
         assertThat(host.identity().vendorId()).isEqualTo(0x1234);
       }
       assertThat(device.terminate(START)).isEqualTo(143);
     }
-    assertThat(Files.readString(stderr)).as("System.Logger -> slf4j-simple at debug").contains(" DEBUG ");
+    return Files.readString(stderr);
   }
 
   @Test
