@@ -43,7 +43,7 @@ public @interface PciDevice {
 
   /**
    * Conventional PCI (256-byte config space) or PCI Express (4 KiB config space with extended
-   * capabilities). PCI Express devices must also carry {@link PciExpress}.
+   * capabilities). PCI Express devices must also carry {@link io.vfu4j.api.capability.PciExpress}.
    */
   Bus bus() default Bus.PCI;
 

@@ -455,7 +455,7 @@ class NegativeTest {
   @ValueSource(strings = {"Aer", "SerialNumber(1)", "Ats", "Pri", "Pasid", "PciExpress"})
   void rejectsExpressCapabilityOnConventionalDevice(String annotation) {
     String name = annotation.replaceAll("\\(.*", "");
-    assertRejected("@" + name + " needs PCI Express extended config space; set @PciDevice(bus = Bus.PCI_EXPRESS) or remove @" + name,
+    assertRejected("@" + name + " needs PCI Express extended config space; set @PciDevice(bus = PciDevice.Bus.PCI_EXPRESS) or remove @" + name,
         """
         @PciDevice(vendorId = 0x1234, deviceId = 0x1)
         @Ats

@@ -49,4 +49,13 @@ class ${deviceName}JarIT {
       assertThat(out).contains("read back 0xcafef00d", "INTx signalled", "expirations 1 (then 0");
     }
   }
+
+  @Test
+  void versionNamesTheDeviceVfu4jAndJava() throws Exception {
+    try (DeviceProcess device = DeviceProcess.start(JAR, null, "--version")) {
+      String out = new String(device.process().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(device.process().waitFor()).isZero();
+      assertThat(out.lines()).hasSize(3).element(1).isEqualTo("vfu4j ${vfu4jVersion}, device class ${package}.${deviceName}");
+    }
+  }
 }

@@ -15,7 +15,7 @@ public enum Message {
   NO_CONSTRUCTOR("@PciDevice class %s has no usable constructor; add a non-private constructor taking (DeviceContext) or no arguments"),
   ID_RANGE("%s 0x%x is out of range; use a value in 0x0..0x%x"),
   EXPRESS_WITHOUT_CAP("bus = PCI_EXPRESS needs the PCI Express capability; add @PciExpress to %s"),
-  EXPRESS_ONLY("@%s needs PCI Express extended config space; set @PciDevice(bus = Bus.PCI_EXPRESS) or remove @%s"),
+  EXPRESS_ONLY("@%s needs PCI Express extended config space; set @PciDevice(bus = PciDevice.Bus.PCI_EXPRESS) or remove @%s"),
 
   // BARs
   BAR_INDEX("BAR index %d is not in 0..5; use an index from 0 to 5"),

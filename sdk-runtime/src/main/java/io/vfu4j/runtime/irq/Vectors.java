@@ -2,12 +2,10 @@ package io.vfu4j.runtime.irq;
 
 import io.vfu4j.runtime.sys.EventFd;
 import java.io.UncheckedIOException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The vectors of one IRQ index: trigger eventfds, SET_IRQS mask bits and pending bits. */
 final class Vectors {
-  private static final Logger LOG = LoggerFactory.getLogger(Vectors.class);
+  private static final System.Logger LOG = System.getLogger(Vectors.class.getName());
 
   private final String name;
   private final EventFd[] triggers;
@@ -62,12 +60,12 @@ final class Vectors {
     }
     try {
       if (!eventFd.signal()) {
-        LOG.warn("{} vector {}: eventfd counter full or closed, interrupt dropped", name, vector);
+        LOG.log(System.Logger.Level.WARNING, "{0} vector {1}: eventfd counter full or closed, interrupt dropped", name, vector);
         return false;
       }
       return true;
     } catch (UncheckedIOException e) {
-      LOG.warn("{} vector {}: cannot signal eventfd: {}", name, vector, e.getMessage());
+      LOG.log(System.Logger.Level.WARNING, "{0} vector {1}: cannot signal eventfd: {2}", name, vector, e.getMessage());
       return false;
     }
   }

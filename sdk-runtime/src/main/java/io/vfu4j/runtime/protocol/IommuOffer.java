@@ -1,7 +1,7 @@
 package io.vfu4j.runtime.protocol;
 
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The {@code iommu} object of VERSION's capabilities (docs/protocol-extension.md §3): what a
@@ -38,32 +38,36 @@ public record IommuOffer(int revision, boolean pasid, int pasidWidth, boolean at
    * absent (null); a bad {@code pasid_width} turns {@code pasid} off; {@code pri} without
    * {@code ats} turns {@code pri} off.
    */
-  static IommuOffer parse(JsonNode node) {
-    if (node == null || !node.isObject()) {
+  static IommuOffer parse(Object node) {
+    if (!(node instanceof Map)) {
       return null;
     }
-    JsonNode rev = node.get("revision");
-    if (rev == null || !rev.isIntegralNumber() || !rev.canConvertToInt() || rev.intValue() < 1) {
+    int revision = intMember(node, "revision");
+    if (revision < 1) {
       return null;
     }
     boolean pasid = flag(node, "pasid");
-    JsonNode w = node.get("pasid_width");
-    int width = w != null && w.isIntegralNumber() && w.canConvertToInt() ? w.intValue() : 0;
+    int width = intMember(node, "pasid_width");
     if (width < 1 || width > MAX_PASID_WIDTH) {
       pasid = false;
     }
     boolean ats = flag(node, "ats");
     boolean pri = flag(node, "pri") && ats;
-    return new IommuOffer(rev.intValue(), pasid, pasid ? width : 0, ats, pri);
+    return new IommuOffer(revision, pasid, pasid ? width : 0, ats, pri);
   }
 
-  private static boolean flag(JsonNode node, String key) {
-    JsonNode n = node.get(key);
-    return n != null && n.isBoolean() && n.booleanValue();
+  /** The member as an int, or 0 when absent, not an integer or out of int range. */
+  private static int intMember(Object node, String key) {
+    return Json.member(node, key) instanceof Long l && l == l.intValue() ? l.intValue() : 0;
   }
 
-  void toJson(ObjectNode caps) {
-    ObjectNode o = caps.putObject("iommu");
+  private static boolean flag(Object node, String key) {
+    return Json.member(node, key) instanceof Boolean b && b;
+  }
+
+  /** The {@code iommu} member's value, members in the extension's order. */
+  Map<String, Object> toJson() {
+    Map<String, Object> o = new LinkedHashMap<>();
     o.put("revision", revision);
     o.put("pasid", pasid);
     if (pasid) {
@@ -71,6 +75,7 @@ public record IommuOffer(int revision, boolean pasid, int pasidWidth, boolean at
     }
     o.put("ats", ats);
     o.put("pri", pri);
+    return o;
   }
 
   /**

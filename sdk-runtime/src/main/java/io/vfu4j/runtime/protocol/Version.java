@@ -2,18 +2,14 @@ package io.vfu4j.runtime.protocol;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * VERSION (1), request and reply alike: major, minor and NUL-terminated JSON capabilities.
  * Unknown JSON keys are ignored; known keys of the wrong type or out of range are refused.
  */
 public record Version(int major, int minor, Capabilities capabilities) {
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
   /** Bound on what a peer may claim it receives: the spec's own ceiling for fds (libvfio-user). */
   private static final long MAX_MSG_FDS_LIMIT = 1024;
 
@@ -43,20 +39,15 @@ public record Version(int major, int minor, Capabilities capabilities) {
     if (json.isBlank()) {
       return Capabilities.defaults();
     }
-    JsonNode root;
-    try {
-      root = JSON.readTree(json);
-    } catch (JacksonException e) {
-      throw ProtocolException.invalid("VERSION: malformed JSON: " + e.getOriginalMessage());
-    }
-    if (root == null || !root.isObject()) {
+    Object root = Json.parse(json);
+    if (!(root instanceof Map)) {
       throw ProtocolException.invalid("VERSION: JSON is not an object");
     }
-    JsonNode caps = root.get("capabilities");
+    Object caps = Json.member(root, "capabilities");
     if (caps == null) {
       return Capabilities.defaults();
     }
-    if (!caps.isObject()) {
+    if (!(caps instanceof Map)) {
       throw ProtocolException.invalid("VERSION: capabilities is not an object");
     }
     long maxMsgFds = number(caps, "max_msg_fds", Capabilities.DEFAULT_MAX_MSG_FDS, 0, MAX_MSG_FDS_LIMIT);
@@ -66,9 +57,9 @@ public record Version(int major, int minor, Capabilities capabilities) {
     boolean writeMultiple = bool(caps, "write_multiple");
     boolean twin = false;
     int fdIndex = -1;
-    JsonNode t = caps.get("twin_socket");
+    Object t = Json.member(caps, "twin_socket");
     if (t != null) {
-      if (!t.isObject()) {
+      if (!(t instanceof Map)) {
         throw ProtocolException.invalid("VERSION: twin_socket is not an object");
       }
       twin = bool(t, "supported");
@@ -76,9 +67,9 @@ public record Version(int major, int minor, Capabilities capabilities) {
     }
     boolean migration = false;
     long pgsize = 0, bitmap = 0;
-    JsonNode m = caps.get("migration");
+    Object m = Json.member(caps, "migration");
     if (m != null) {
-      if (!m.isObject()) {
+      if (!(m instanceof Map)) {
         throw ProtocolException.invalid("VERSION: migration is not an object");
       }
       migration = true;
@@ -86,60 +77,62 @@ public record Version(int major, int minor, Capabilities capabilities) {
       bitmap = number(m, "max_bitmap_size", 0, 1, Long.MAX_VALUE);
     }
     return new Capabilities(maxMsgFds, maxXfer, maxMaps, pgsizes, twin, fdIndex, writeMultiple, migration, pgsize,
-        bitmap, IommuOffer.parse(caps.get("iommu")));
+        bitmap, IommuOffer.parse(Json.member(caps, "iommu")));
   }
 
-  private static long number(JsonNode parent, String key, long absent, long min, long max) throws ProtocolException {
-    JsonNode n = parent.get(key);
+  private static long number(Object parent, String key, long absent, long min, long max) throws ProtocolException {
+    Object n = Json.member(parent, key);
     if (n == null) {
       return absent;
     }
-    if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < min || n.longValue() > max) {
-      throw ProtocolException.invalid("VERSION: " + key + " must be an integer in [" + min + ", " + max + "], not " + n);
+    if (!(n instanceof Long value) || value < min || value > max) {
+      throw ProtocolException.invalid("VERSION: " + key + " must be an integer in [" + min + ", " + max + "], not "
+          + Json.write(n));
     }
-    return n.longValue();
+    return value;
   }
 
-  private static boolean bool(JsonNode parent, String key) throws ProtocolException {
-    JsonNode n = parent.get(key);
+  private static boolean bool(Object parent, String key) throws ProtocolException {
+    Object n = Json.member(parent, key);
     if (n == null) {
       return false;
     }
-    if (!n.isBoolean()) {
-      throw ProtocolException.invalid("VERSION: " + key + " must be a boolean, not " + n);
+    if (!(n instanceof Boolean value)) {
+      throw ProtocolException.invalid("VERSION: " + key + " must be a boolean, not " + Json.write(n));
     }
-    return n.booleanValue();
+    return value;
   }
 
   static String toJson(Capabilities c) {
-    ObjectNode root = JSON.createObjectNode();
-    ObjectNode caps = root.putObject("capabilities");
+    Map<String, Object> caps = new LinkedHashMap<>();
     caps.put("max_msg_fds", c.maxMsgFds());
     caps.put("max_data_xfer_size", c.maxDataXferSize());
     caps.put("max_dma_maps", c.maxDmaMaps());
     caps.put("pgsizes", c.pgsizes());
     if (c.migration()) {
-      ObjectNode m = caps.putObject("migration");
+      Map<String, Object> m = new LinkedHashMap<>();
       if (c.migrationPgsize() != 0) {
         m.put("pgsize", c.migrationPgsize());
       }
       if (c.migrationMaxBitmapSize() != 0) {
         m.put("max_bitmap_size", c.migrationMaxBitmapSize());
       }
+      caps.put("migration", m);
     }
     if (c.twinSocket() || c.twinSocketFdIndex() >= 0) {
-      ObjectNode t = caps.putObject("twin_socket");
+      Map<String, Object> t = new LinkedHashMap<>();
       t.put("supported", c.twinSocket());
       if (c.twinSocketFdIndex() >= 0) {
         t.put("fd_index", c.twinSocketFdIndex());
       }
+      caps.put("twin_socket", t);
     }
     if (c.writeMultiple()) {
       caps.put("write_multiple", true);
     }
     if (c.iommu() != null) {
-      c.iommu().toJson(caps);
+      caps.put("iommu", c.iommu().toJson());
     }
-    return JSON.writeValueAsString(root);
+    return Json.write(Map.of("capabilities", caps));
   }
 }

@@ -4,14 +4,12 @@ import io.vfu4j.runtime.spi.DeviceDescriptor;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.SocketException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
-import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * A vfio-user server for one device on one UNIX socket. Serves one client at a time; when a
@@ -39,7 +37,10 @@ public final class VfioUserServer implements AutoCloseable {
     acceptor.setDaemon(true);
   }
 
-  /** Creates the device, binds {@code socketPath} (which must not exist) and starts accepting. */
+  /**
+   * Creates the device, binds {@code socketPath} and starts accepting. The path must be free or
+   * a stale socket (replaced); see {@link #start(DeviceDescriptor, Path, ServerOptions, SocketAccess)}.
+   */
   public static VfioUserServer start(DeviceDescriptor descriptor, Path socketPath) throws IOException {
     return start(descriptor, socketPath, ServerOptions.defaults());
   }
@@ -47,17 +48,26 @@ public final class VfioUserServer implements AutoCloseable {
   /** As {@link #start(DeviceDescriptor, Path)}, with options. */
   public static VfioUserServer start(DeviceDescriptor descriptor, Path socketPath, ServerOptions options)
       throws IOException {
+    return start(descriptor, socketPath, options, SocketAccess.OWNER);
+  }
+
+  /**
+   * As {@link #start(DeviceDescriptor, Path, ServerOptions)}, with who may connect. A stale socket
+   * at the path (nobody listening) is replaced, with one log line.
+   *
+   * @throws SocketPathException when another server listens on the path, or it is a directory
+   *     or a regular file
+   */
+  public static VfioUserServer start(DeviceDescriptor descriptor, Path socketPath, ServerOptions options,
+      SocketAccess access) throws IOException {
     Path path = socketPath.toAbsolutePath();
-    if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      throw new FileAlreadyExistsException(path.toString(), null, "socket path exists; remove it or pick another");
-    }
-    DeviceHost host = new DeviceHost(descriptor);
-    AFUNIXServerSocket server = AFUNIXServerSocket.newInstance();
+    AFUNIXServerSocket server = SocketFile.bind(path, access);
+    DeviceHost host;
     try {
-      server.bind(AFUNIXSocketAddress.of(path), 1);
-    } catch (IOException e) {
+      host = new DeviceHost(descriptor);
+    } catch (RuntimeException | Error e) {
       server.close();
-      host.close();
+      Files.deleteIfExists(path);
       throw e;
     }
     VfioUserServer s = new VfioUserServer(path, host, options, server);

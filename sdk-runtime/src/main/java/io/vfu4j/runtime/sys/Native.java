@@ -23,7 +23,7 @@ import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * The one place that calls into libc (FFM downcalls). Every call that fails throws an {@link
- * IOException} naming the errno. Calls that can block (reads, {@link #poll}) must not run on
+ * IOException} naming the errno. Calls that can block (reads, {@link #pollReadable}) must not run on
  * virtual threads: a blocking downcall pins the carrier thread.
  */
 @SuppressWarnings("restricted")
@@ -330,5 +330,23 @@ public final class Native {
   /** A {@link FileDescriptor} for the fd number {@code fd}; it does not own or dup the fd. */
   public static FileDescriptor fileDescriptor(int fd) throws IOException {
     return FileDescriptorCast.unsafeUsing(fd).getFileDescriptor();
+  }
+
+  /**
+   * Sets the process's file-mode creation mask and returns the previous one (umask(2) cannot
+   * fail). The mask is process-wide: keep the window short and restore it.
+   */
+  public static int umask(int mask) {
+    try {
+      return (int) Umask.UMASK.invokeExact(mask);
+    } catch (Throwable e) {
+      throw new IllegalStateException("umask", e);
+    }
+  }
+
+  /** Linked on first use: umask is only needed when a server binds its socket. */
+  private static final class Umask {
+    static final MethodHandle UMASK = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("umask").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
   }
 }

@@ -69,6 +69,7 @@ class EduDmaTest extends EduTestSupport {
   }
 
   @Test
+  @SuppressWarnings("try") // guest memory only has to stay mapped while the device copies
   void completionClearsOnlyStartAndRaisesTheDmaInterrupt() throws Exception {
     EventFd intx = host.interrupt(HostSession.INTX);
     try (GuestMemory guest = host.client().mapGuestMemory(0, GUEST_SIZE, true)) {

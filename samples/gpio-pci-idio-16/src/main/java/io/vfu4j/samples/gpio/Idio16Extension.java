@@ -6,6 +6,8 @@ import io.vfu4j.runtime.cli.SocketPaths;
 import io.vfu4j.runtime.cli.StartupFailure;
 import io.vfu4j.runtime.spi.DeviceModel;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -38,6 +40,10 @@ final class Idio16Extension implements DeviceExtension {
     var problem = SocketPaths.problem(controlSocket);
     if (problem.isPresent()) {
       throw new StartupFailure("--control-socket: " + problem.get());
+    }
+    if (Files.exists(controlSocket, LinkOption.NOFOLLOW_LINKS)) {
+      throw new StartupFailure("--control-socket: " + controlSocket.toAbsolutePath()
+          + " already exists; remove it or choose another path");
     }
     return ControlSocket.open(controlSocket, control);
   }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(10)
 class ControlSocketTest {
   @Test
+  @SuppressWarnings("try") // the control socket only has to be open while the client talks
   void answersEachLineOnTheSocketAndRemovesItWhenClosed(@TempDir Path dir) throws Exception {
     Path path = dir.resolve("control.sock");
     try (ControlSocket socket = ControlSocket.open(path, new Idio16Control());

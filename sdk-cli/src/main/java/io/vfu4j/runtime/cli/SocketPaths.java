@@ -2,11 +2,14 @@ package io.vfu4j.runtime.cli;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Checks a socket path before binding, so that a mistake gives one clear sentence. */
+/**
+ * Checks a socket path before binding, so that a mistake gives one clear sentence. What already
+ * exists at the path is the server's to judge when it binds (a stale socket is replaced; another
+ * server, a directory or a regular file is refused).
+ */
 public final class SocketPaths {
   /** sun_path holds 108 bytes including the terminating NUL. */
   static final int MAX_PATH_BYTES = 107;
@@ -20,9 +23,6 @@ public final class SocketPaths {
     if (length > MAX_PATH_BYTES) {
       return Optional.of("socket path " + absolute + " is " + length
           + " bytes long; UNIX sockets allow at most " + MAX_PATH_BYTES);
-    }
-    if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
-      return Optional.of(absolute + " already exists; remove it or choose another --socket path");
     }
     Path directory = absolute.getParent();
     if (directory == null || !Files.isDirectory(directory)) {

@@ -2,12 +2,14 @@ package io.vfu4j.runtime.cli;
 
 import io.vfu4j.runtime.spi.DeviceDescriptor;
 import java.io.PrintStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.lang.reflect.AccessibleObject;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.util.Properties;
 import java.util.stream.Stream;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.IVersionProvider;
 
@@ -75,21 +77,41 @@ public final class DeviceMain {
         err.println(name + ": " + e.getMessage());
       } else {
         err.println(name + ": " + e);
-        LoggerFactory.getLogger(DeviceMain.class).debug("failure", e);
+        System.getLogger(DeviceMain.class.getName()).log(System.Logger.Level.DEBUG, "failure", e);
       }
       return EXIT_FAILURE;
     });
     return commandLine.execute(args);
   }
 
+  /**
+   * {@code --version}, the same three lines in every device jar: the device and its version (the
+   * jar's Implementation-Version), the vfu4j version it was built with, and the Java running it.
+   */
   private static IVersionProvider versionOf(DeviceDescriptor descriptor) {
     return () -> {
-      String version = DeviceMain.class.getPackage().getImplementationVersion();
+      String version = descriptor.getClass().getPackage().getImplementationVersion();
       return new String[] {
         descriptor.name() + " " + (version == null ? "(development build)" : version),
-        "vfu4j device " + descriptor.deviceClassName() + ", Java " + Runtime.version()
+        "vfu4j " + SDK_VERSION + ", device class " + descriptor.deviceClassName(),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"
       };
     };
+  }
+
+  /** The vfu4j version this class was built as (a resource the build fills in). */
+  static final String SDK_VERSION = sdkVersion();
+
+  private static String sdkVersion() {
+    try (InputStream in = DeviceMain.class.getResourceAsStream("vfu4j.properties")) {
+      Properties properties = new Properties();
+      if (in != null) {
+        properties.load(in);
+      }
+      return properties.getProperty("version", "(unknown version)");
+    } catch (IOException e) {
+      return "(unknown version)";
+    }
   }
 
   private static boolean hasPicocliAnnotations(Class<?> type) {

@@ -1,13 +1,16 @@
 package io.vfu4j.runtime.cli;
 
+import io.vfu4j.runtime.server.ServerOptions;
+import io.vfu4j.runtime.server.SocketAccess;
+import io.vfu4j.runtime.server.SocketPathException;
 import io.vfu4j.runtime.server.VfioUserServer;
 import io.vfu4j.runtime.spi.DeviceDescriptor;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,8 +25,12 @@ final class DeviceCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Option(names = "--socket", paramLabel = "PATH",
-      description = "UNIX socket to listen on; must not exist yet. Required unless --demo.")
+      description = "UNIX socket to listen on, created with mode 0600; a stale socket there is replaced. Required unless --demo.")
   Path socket;
+
+  @Option(names = "--socket-group", paramLabel = "GROUP",
+      description = "Also let members of GROUP connect: the socket gets mode 0660 and this group.")
+  String socketGroup;
 
   @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
       description = "trace, debug, info, warn, error or off (default: ${DEFAULT-VALUE}).")
@@ -60,7 +67,8 @@ final class DeviceCommand implements Callable<Integer> {
     SocketPaths.problem(socket).ifPresent(problem -> {
       throw new StartupFailure(problem);
     });
-    VfioUserServer server = start(served, socket);
+    VfioUserServer server = start(served, socket,
+        socketGroup == null ? SocketAccess.OWNER : SocketAccess.group(socketGroup));
     AutoCloseable extras;
     try {
       extras = extension.started(server.socketPath());
@@ -70,8 +78,7 @@ final class DeviceCommand implements Callable<Integer> {
     }
     Thread hook = new Thread(() -> shutDown(server, extras), descriptor.name() + "-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    LoggerFactory.getLogger(DeviceCommand.class)
-        .info("{} listening on {}", descriptor.name(), server.socketPath());
+    log().log(Level.INFO, "{0} listening on {1}", descriptor.name(), server.socketPath());
     server.awaitTermination();
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
@@ -88,7 +95,7 @@ final class DeviceCommand implements Callable<Integer> {
     }
     Path directory = Files.createTempDirectory("vfu4j-demo");
     Path demoSocket = directory.resolve(descriptor.name() + ".sock");
-    try (VfioUserServer server = start(served, demoSocket)) {
+    try (VfioUserServer server = start(served, demoSocket, SocketAccess.OWNER)) {
       extension.demo(server.socketPath(), out);
     } finally {
       Files.deleteIfExists(demoSocket);
@@ -97,9 +104,11 @@ final class DeviceCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static VfioUserServer start(DeviceDescriptor served, Path socket) {
+  private static VfioUserServer start(DeviceDescriptor served, Path socket, SocketAccess access) {
     try {
-      return VfioUserServer.start(served, socket);
+      return VfioUserServer.start(served, socket, ServerOptions.defaults(), access);
+    } catch (SocketPathException e) {
+      throw new StartupFailure(e.getMessage());
     } catch (IOException e) {
       throw new StartupFailure("cannot listen on " + socket + ": " + e.getMessage());
     }
@@ -111,9 +120,14 @@ final class DeviceCommand implements Callable<Integer> {
       try {
         extras.close();
       } catch (Exception e) {
-        LoggerFactory.getLogger(DeviceCommand.class).warn("closing device extras failed: {}", e.toString());
+        log().log(Level.WARNING, "closing device extras failed: {0}", e.toString());
       }
     }
     server.close();
+  }
+
+  /** Created on use, after {@code --log-level} took effect. */
+  private static System.Logger log() {
+    return System.getLogger(DeviceCommand.class.getName());
   }
 }

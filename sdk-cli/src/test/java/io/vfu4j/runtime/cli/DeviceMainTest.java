@@ -9,6 +9,9 @@ import io.vfu4j.runtime.spi.DeviceModel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,8 +106,37 @@ class DeviceMainTest {
     Path socket = Files.createFile(dir.resolve("widget.sock"));
     assertThat(run(DeviceExtension.NONE, "--socket", socket.toString())).isEqualTo(DeviceMain.EXIT_FAILURE);
     assertThat(errLines()).singleElement().asString()
-        .isEqualTo("widget: " + socket + " already exists; remove it or choose another --socket path");
+        .isEqualTo("widget: " + socket + " is a regular file, not a socket; remove it or choose another path");
     assertThat(socket).exists();
+  }
+
+  @Test
+  void directoryIsOneClearLine(@TempDir Path dir) throws Exception {
+    Path socket = Files.createDirectory(dir.resolve("widget.sock"));
+    assertThat(run(DeviceExtension.NONE, "--socket", socket.toString())).isEqualTo(DeviceMain.EXIT_FAILURE);
+    assertThat(errLines()).singleElement().asString().isEqualTo("widget: " + socket + " is a directory, not a socket");
+  }
+
+  @Test
+  void aListeningServerIsNotDisturbed(@TempDir Path dir) throws Exception {
+    Path socket = dir.resolve("widget.sock");
+    try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      other.bind(UnixDomainSocketAddress.of(socket));
+      assertThat(run(DeviceExtension.NONE, "--socket", socket.toString())).isEqualTo(DeviceMain.EXIT_FAILURE);
+      assertThat(errLines()).singleElement().asString().isEqualTo("widget: another server is listening on " + socket);
+      assertThat(socket).exists();
+    }
+  }
+
+  @Test
+  void versionHasTheSameThreeLinesEverywhere() {
+    assertThat(run(DeviceExtension.NONE, "--version")).isZero();
+    assertThat(out().lines().toList()).hasSize(3).satisfies(lines -> {
+      assertThat(lines.get(0)).isEqualTo("widget (development build)");
+      assertThat(lines.get(1)).isEqualTo("vfu4j " + DeviceMain.SDK_VERSION + ", device class com.example.Widget");
+      assertThat(lines.get(2)).startsWith("Java " + Runtime.version());
+    });
+    assertThat(DeviceMain.SDK_VERSION).as("filled in from the build").matches("\\d+\\.\\d+\\.\\d+.*");
   }
 
   @Test
