@@ -47,7 +47,7 @@ mkdir -p "$ir/share/misc"
 [ -f /usr/share/misc/pci.ids ] && cp -L /usr/share/misc/pci.ids "$ir/share/misc/"
 
 # Debian's modules the tests load, with their dependencies; then ours.
-modprobe -S "$kver" --show-depends gpio-pci-idio-16 virtio-iommu | awk '$1 == "insmod" { print $2 }' \
+modprobe -a -S "$kver" --show-depends gpio-pci-idio-16 virtio-iommu | awk '$1 == "insmod" { print $2 }' \
   | while read -r module; do
     mkdir -p "$ir$(dirname "$module")"
     cp "$module" "$ir$module"

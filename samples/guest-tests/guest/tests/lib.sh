@@ -12,9 +12,9 @@ result() {
 
 # The sysfs folder of the first PCI function with vendor $1 and device $2 (0x-prefixed hex).
 pci_function() {
-  for f in /sys/bus/pci/devices/*; do
-    if [ "$(cat "$f/vendor")" = "$1" ] && [ "$(cat "$f/device")" = "$2" ]; then
-      echo "$f"
+  for _pci_function in /sys/bus/pci/devices/*; do
+    if [ "$(cat "$_pci_function/vendor")" = "$1" ] && [ "$(cat "$_pci_function/device")" = "$2" ]; then
+      echo "$_pci_function"
       return 0
     fi
   done
@@ -27,5 +27,5 @@ lspci_checks() {
   out=$(lspci -vvv -s "$2" 2>&1)
   echo "$out" | sed 's/^/lspci: /'
   result "$1.lspci.capabilities" "$(echo "$out" | sed -n 's/^[[:space:]]*Capabilities: \[\([0-9a-f]*\)[^]]*\] \([^:,]*\).*/\1:\2/p' | tr '\n' ';' | tr -s ' ' '_')"
-  result "$1.lspci.problems" "$(echo "$out" | grep -c -E '<\?>|Unknown|!!!|cannot|invalid|Invalid' || true)"
+  result "$1.lspci.problems" "$(echo "$out" | grep -c -E '<\?>|Unknown|!!!|cannot|[Ii]nvalid([^a]|$)' || true)"
 }
