@@ -2,6 +2,7 @@ package io.vfu4j.runtime.transport;
 
 import io.vfu4j.runtime.protocol.FramingException;
 import io.vfu4j.runtime.protocol.Header;
+import io.vfu4j.runtime.sys.Native;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.FileDescriptor;
@@ -149,9 +150,32 @@ public final class MessageChannel implements Closeable {
     }
   }
 
+  /**
+   * The fds received so far, as copies that belong to the caller alone. junixsocket (2.11.1)
+   * remembers each fd it hands out and closes every one still marked valid when the socket
+   * closes. Our owners (DMA mappings, eventfds) hold fds by number and close them by number, which
+   * leaves junixsocket's FileDescriptor marked valid: the disconnect then closed a number we had
+   * closed long ago (by then naming another file, in a fuzz run the next client's socket) or one
+   * we still held (closed again later). So each fd is duplicated and junixsocket's copy closed
+   * through its FileDescriptor, which also makes junixsocket forget it. A copy that cannot be
+   * made (EMFILE) leaves an invalid FileDescriptor in its slot, which every consumer refuses.
+   */
   private FileDescriptor[] takeFds() throws IOException {
-    FileDescriptor[] fds = fdio.getReceivedFileDescriptors();
-    return fds == null ? new FileDescriptor[0] : fds;
+    FileDescriptor[] received = fdio.getReceivedFileDescriptors();
+    if (received == null || received.length == 0) {
+      return new FileDescriptor[0];
+    }
+    FileDescriptor[] ours = new FileDescriptor[received.length];
+    for (int i = 0; i < received.length; i++) {
+      try {
+        ours[i] = Native.fileDescriptor(Native.dup(Native.fdNumber(received[i])));
+      } catch (IOException e) {
+        ours[i] = new FileDescriptor(); // invalid: refused like a bad fd
+      } finally {
+        Fds.close(received[i]);
+      }
+    }
+    return ours;
   }
 
   private static FileDescriptor[] concat(FileDescriptor[] a, FileDescriptor[] b) {
