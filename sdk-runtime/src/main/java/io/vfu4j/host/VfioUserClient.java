@@ -505,6 +505,11 @@ public final class VfioUserClient implements AutoCloseable {
   private void readLoop(MessageChannel channel) {
     try {
       for (Message m; (m = channel.receive()) != null; ) {
+        if (m.oversized()) {
+          m.closeFds();
+          throw new IOException("server message of " + Integer.toUnsignedString(m.header().size())
+              + " bytes exceeds the receive limit");
+        }
         if (m.header().isReply()) {
           CompletableFuture<Message> f = pending.remove(m.header().msgId());
           if (f == null || !f.complete(m)) {

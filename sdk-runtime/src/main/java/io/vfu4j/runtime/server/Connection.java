@@ -27,8 +27,11 @@ import org.newsclub.net.unix.FileDescriptorCast;
 final class Connection {
   /** Our own receive limit for fds in one message, advertised as max_msg_fds. */
   static final int MAX_MSG_FDS = 16;
-  /** Largest fixed part in front of data in any message (region access / DMA header). */
-  private static final int DATA_HEADER = 16;
+  /**
+   * Largest fixed part in front of data in any message (DMA_READ_EX reply, DMA_WRITE_EX: 24; region
+   * access and DMA_READ/WRITE: 16). A message may carry this plus max_data_xfer_size bytes.
+   */
+  private static final int DATA_HEADER = 24;
 
   private final DeviceHost host;
   private final ServerOptions options;
@@ -95,7 +98,7 @@ final class Connection {
       if (first.fds().length > 0) {
         throw ProtocolException.invalid("VERSION must not carry file descriptors");
       }
-      if (first.discarded()) {
+      if (first.oversized()) {
         throw new ProtocolException(Errno.E2BIG, "VERSION too large");
       }
       Version proposal = Version.decode(first.payload());
@@ -184,6 +187,10 @@ final class Connection {
         return;
       }
       Header h = m.header();
+      if (m.oversized()) {
+        refuseOversized(channel, m, commands);
+        return;
+      }
       if (h.isReply()) {
         if (!pending.complete(m)) {
           m.closeFds();
@@ -204,10 +211,7 @@ final class Connection {
     Header h = m.header();
     Command command = Command.of(h.command());
     ProtocolException early = null;
-    if (m.discarded()) {
-      early = new ProtocolException(Errno.E2BIG, "message of " + Integer.toUnsignedString(h.size())
-          + " bytes exceeds the limit of " + (options.maxDataXferSize() + DATA_HEADER + Header.SIZE));
-    } else if (command == null) {
+    if (command == null) {
       early = new ProtocolException(Errno.ENOSYS, "unknown command " + h.command());
     } else if ((h.flags() & Header.RESERVED) != 0 || h.isError() || h.error() != 0) {
       early = ProtocolException.invalid("command " + command + " with reserved header bits set");
@@ -225,6 +229,36 @@ final class Connection {
     } catch (RejectedExecutionException e) {
       m.closeFds();
       throw new IOException("server is closing");
+    }
+  }
+
+  /**
+   * A header announced more than we accept: its payload is not read (it may never come), so the
+   * stream cannot be followed any further. A command gets E2BIG at once, after the replies of the
+   * commands before it (so it goes through the device thread), then the connection ends: our side
+   * is shut for writing first, so the client reads every reply before end of stream. A twin-socket
+   * reader ends the whole connection.
+   */
+  private void refuseOversized(MessageChannel channel, Message m, boolean mainSocket) {
+    m.closeFds();
+    Header h = m.header();
+    log.log(Level.WARNING, "message of {0} bytes exceeds the limit of {1}: closing the connection",
+        Integer.toUnsignedString(h.size()), options.maxDataXferSize() + DATA_HEADER + Header.SIZE);
+    if (h.isCommand() && !h.noReply()) {
+      Header refusal = h.errorReply(Errno.E2BIG);
+      awaitDevice(() -> sendOn(channel, refusal));
+    }
+    channel.shutdownOutput();
+    if (!mainSocket) {
+      closeQuietly();
+    }
+  }
+
+  private void sendOn(MessageChannel channel, Header header) {
+    try {
+      channel.send(header, new byte[0]);
+    } catch (IOException e) {
+      log.log(Level.DEBUG, "reply not sent, client gone: {0}", e.getMessage());
     }
   }
 

@@ -23,7 +23,6 @@ import org.newsclub.net.unix.AFUNIXSocketExtensions;
 public final class MessageChannel implements Closeable {
   /** Room for far more fds than any peer may send, so excess fds arrive and can be closed. */
   private static final int ANCILLARY_BUFFER = 4096;
-  private static final int DISCARD_CHUNK = 64 * 1024;
 
   private final AFUNIXSocketExtensions fdio;
   private final InputStream in;
@@ -41,7 +40,7 @@ public final class MessageChannel implements Closeable {
     this.maxPayload = maxPayload;
   }
 
-  /** Wraps a connected socket; payloads above {@code maxPayload} bytes are discarded. */
+  /** Wraps a connected socket; a header announcing more than {@code maxPayload} bytes ends the stream. */
   public static MessageChannel of(AFUNIXSocket socket, long maxPayload) throws IOException {
     socket.ensureAncillaryReceiveBufferSize(ANCILLARY_BUFFER);
     return new MessageChannel(socket, socket.getInputStream(), socket.getOutputStream(), socket, maxPayload);
@@ -82,8 +81,9 @@ public final class MessageChannel implements Closeable {
     long payloadSize = header.payloadSize();
     try {
       if (payloadSize > maxPayload) {
-        discard(payloadSize);
-        return new Message(header, new byte[0], concat(fds, takeFds()), true);
+        // Not read, not skipped: a header may announce 4 GiB that never come, and waiting for them
+        // would leave the sender without an answer. The caller replies and ends the stream.
+        return new Message(header, new byte[0], fds, true);
       }
       byte[] payload = new byte[(int) payloadSize];
       readFully(payload, 0, payload.length, false);
@@ -140,16 +140,6 @@ public final class MessageChannel implements Closeable {
     return done;
   }
 
-  private void discard(long bytes) throws IOException {
-    byte[] sink = new byte[(int) Math.min(DISCARD_CHUNK, bytes)];
-    long left = bytes;
-    while (left > 0) {
-      int n = readFully(sink, 0, (int) Math.min(sink.length, left), false);
-      left -= n;
-      Fds.close(takeFds());
-    }
-  }
-
   /**
    * The fds received so far, as copies that belong to the caller alone. junixsocket (2.11.1)
    * remembers each fd it hands out and closes every one still marked valid when the socket
@@ -185,6 +175,23 @@ public final class MessageChannel implements Closeable {
     FileDescriptor[] all = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, all, a.length, b.length);
     return all;
+  }
+
+  /**
+   * Ends our sending side (shutdown(2) SHUT_WR): the peer reads what was sent, then end of stream.
+   * Used before closing a connection whose input cannot be trusted any more.
+   */
+  public void shutdownOutput() {
+    writeLock.lock();
+    try {
+      if (socket instanceof AFUNIXSocket s && !s.isClosed()) {
+        s.shutdownOutput();
+      }
+    } catch (IOException e) {
+      // already gone
+    } finally {
+      writeLock.unlock();
+    }
   }
 
   /** Shuts the socket; a blocked {@link #receive()} returns or fails. */
