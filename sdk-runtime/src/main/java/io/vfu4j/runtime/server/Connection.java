@@ -33,6 +33,9 @@ final class Connection {
    */
   private static final int DATA_HEADER = 24;
 
+  /** How long a connection we end waits for the client to close its side (see refuseOversized). */
+  private static final java.time.Duration LINGER = java.time.Duration.ofSeconds(2);
+
   private final DeviceHost host;
   private final ServerOptions options;
   private final AFUNIXSocket socket;
@@ -236,19 +239,26 @@ final class Connection {
    * A header announced more than we accept: its payload is not read (it may never come), so the
    * stream cannot be followed any further. A command gets E2BIG at once, after the replies of the
    * commands before it (so it goes through the device thread), then the connection ends: our side
-   * is shut for writing first, so the client reads every reply before end of stream. A twin-socket
-   * reader ends the whole connection.
+   * is shut for writing first, so the client reads every reply before end of stream, and what it
+   * still sends is read and dropped until it closes (at most {@link #LINGER}): closing with unread
+   * data would reset the client's socket before it has read our replies. A twin-socket reader ends
+   * the whole connection.
    */
   private void refuseOversized(MessageChannel channel, Message m, boolean mainSocket) {
     m.closeFds();
     Header h = m.header();
     log.log(Level.WARNING, "message of {0} bytes exceeds the limit of {1}: closing the connection",
         Integer.toUnsignedString(h.size()), options.maxDataXferSize() + DATA_HEADER + Header.SIZE);
-    if (h.isCommand() && !h.noReply()) {
-      Header refusal = h.errorReply(Errno.E2BIG);
-      awaitDevice(() -> sendOn(channel, refusal));
-    }
+    // Through the device thread even without a refusal to send: the replies of the commands
+    // queued before this message go out before our side is shut.
+    Header refusal = h.isCommand() && !h.noReply() ? h.errorReply(Errno.E2BIG) : null;
+    awaitDevice(() -> {
+      if (refusal != null) {
+        sendOn(channel, refusal);
+      }
+    });
     channel.shutdownOutput();
+    channel.drainUntilClosed(LINGER);
     if (!mainSocket) {
       closeQuietly();
     }

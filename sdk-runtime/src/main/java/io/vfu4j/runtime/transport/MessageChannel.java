@@ -194,6 +194,31 @@ public final class MessageChannel implements Closeable {
     }
   }
 
+  /**
+   * Reads and drops whatever the peer still sends, until it closes or {@code patience} has
+   * passed. Closing a UNIX socket with unread data makes the peer's next read fail with
+   * ECONNRESET, which can cost it replies it has not read yet; after {@link #shutdownOutput()} a
+   * client sees the end of our stream and closes, so this usually returns at once.
+   */
+  public void drainUntilClosed(java.time.Duration patience) {
+    if (!(socket instanceof AFUNIXSocket s)) {
+      return;
+    }
+    long deadline = System.nanoTime() + patience.toNanos();
+    byte[] sink = new byte[64 * 1024];
+    try {
+      for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+        s.setSoTimeout((int) Math.max(1, left / 1_000_000));
+        if (in.read(sink) < 0) {
+          return;
+        }
+        Fds.close(takeFds());
+      }
+    } catch (IOException e) {
+      // timed out, reset, or closed: nothing more to drain
+    }
+  }
+
   /** Shuts the socket; a blocked {@link #receive()} returns or fails. */
   @Override
   public void close() throws IOException {

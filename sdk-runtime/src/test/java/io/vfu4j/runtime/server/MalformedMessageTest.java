@@ -189,6 +189,38 @@ class MalformedMessageTest extends ServerFixture {
   }
 
   @Test
+  void repliesBeforeAnOversizedMessageWithItsBodyArriveBeforeTheEnd() throws Exception {
+    VfioUserClient c = client();
+    int count = (1 << 20) + 64;
+    byte[] before = raw(0x8005, Command.DIRTY_PAGES, new byte[8]); // answered on the device thread
+    byte[] unknown = raw(0x8006, 28888, 0, new byte[0], 16); // answered by the reader
+    byte[] huge = raw(0x8007, Command.REGION_WRITE, new RegionAccess(0, 2, count, new byte[count]).encode());
+    c.sendRaw(before);
+    c.sendRaw(unknown);
+    // the body does not fit the socket buffer: the write fails once the server has closed
+    var writer = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        c.sendRaw(huge);
+      } catch (IOException closedByServer) {
+        // expected
+      }
+    });
+    java.util.Set<Integer> ids = new java.util.HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      Message m = c.receiveRaw(Duration.ofSeconds(5));
+      assertThat(m).as("reply %d of 3 (got %s)", i + 1, ids).isNotNull();
+      ids.add(m.header().msgId());
+      if (m.header().msgId() == 0x8007) {
+        assertThat(m.header().error()).isEqualTo(Errno.E2BIG);
+      }
+    }
+    assertThat(ids).containsExactlyInAnyOrder(0x8005, 0x8006, 0x8007);
+    writer.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThatThrownBy(() -> c.read(0, 0, 4)).isInstanceOf(IOException.class);
+    stillServes(client());
+  }
+
+  @Test
   void exactlyTheLimitIsAccepted() throws Exception {
     VfioUserClient c = client();
     int count = 1 << 20;
