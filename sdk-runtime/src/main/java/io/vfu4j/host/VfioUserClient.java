@@ -131,9 +131,11 @@ public final class VfioUserClient implements AutoCloseable {
   private volatile ExtensionHandler extension;
   private final Map<Integer, Integer> serverCommands = new ConcurrentHashMap<>();
 
+  private final Thread mainReader;
+
   private VfioUserClient(MessageChannel main) {
     this.main = main;
-    startReader(main, "vfu4j-client-reader");
+    this.mainReader = startReader(main, "vfu4j-client-reader");
   }
 
   /** Connects to a server's socket (no negotiation yet). */
@@ -622,11 +624,24 @@ public final class VfioUserClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes the connection. The readers are woken with shutdown(2) and the sockets closed only once
+   * they have left: a reader that reads again after the close reads the fd number's next owner
+   * (in one JVM with a server, or a client opened right after, another connection's socket) and
+   * steals its messages.
+   */
   @Override
   public void close() {
-    for (MessageChannel c : new MessageChannel[] {main, twin}) {
+    MessageChannel t = twin;
+    main.shutdown();
+    if (t != null) {
+      t.shutdown();
+    }
+    twinFd.shutdown(); // wakes the twin reader: closing a cast socket does not
+    boolean readersGone = awaitEnd(mainReader) & awaitEnd(twinReader);
+    for (MessageChannel c : new MessageChannel[] {main, t}) {
       try {
-        if (c != null) {
+        if (c != null && readersGone) {
           c.close();
         }
       } catch (IOException e) {
@@ -635,7 +650,19 @@ public final class VfioUserClient implements AutoCloseable {
     }
     memory.forEach(GuestMemory::close);
     memory.clear();
-    twinFd.shutdown(); // wakes the twin reader: closing a cast socket does not
     twinFd.reapAfter(twinReader, java.time.Duration.ofSeconds(5));
+  }
+
+  /** Waits (bounded) for a reader to end; true when it has, or when it is the calling thread. */
+  private static boolean awaitEnd(Thread reader) {
+    if (reader == null || reader == Thread.currentThread()) {
+      return true;
+    }
+    try {
+      reader.join(java.time.Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return !reader.isAlive();
   }
 }

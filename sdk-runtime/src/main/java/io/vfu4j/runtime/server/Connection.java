@@ -41,9 +41,9 @@ final class Connection {
   private final AFUNIXSocket socket;
   private final System.Logger log;
   private final PendingRequests pending;
-  private MessageChannel main;
-  private MessageChannel twin;
-  private Thread twinReader;
+  private volatile MessageChannel main;
+  private volatile MessageChannel twin;
+  private volatile Thread twinReader;
   private final io.vfu4j.runtime.transport.SocketFdReaper twinFds = new io.vfu4j.runtime.transport.SocketFdReaper();
   private CommandHandler handler;
 
@@ -66,18 +66,50 @@ final class Connection {
       log.log(Level.INFO, "client connection ended: {0}", e.getMessage());
     } finally {
       pending.failAll();
-      closeQuietly();
+      wake();
+      closeAll(main, socket); // this thread was their reader
       awaitDevice(host::clientLost);
+      // the twin socket only once its reader has left: see MessageChannel.close
+      Thread t = twinReader;
+      if (t != null) {
+        try {
+          t.join(java.time.Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        if (!t.isAlive()) {
+          closeAll(twin);
+        }
+      }
       twinFds.reapAfter(twinReader, java.time.Duration.ofSeconds(5));
     }
   }
 
-  /** Shuts the sockets; the reader then leaves its loop. */
-  void closeQuietly() {
+  /**
+   * Wakes the readers (shutdown(2): they see end of stream and leave their loops), from any
+   * thread. Nothing is closed here: a reader between two reads would otherwise read whatever the
+   * kernel handed the number to next.
+   */
+  void wake() {
     // A client that keeps its twin end open would otherwise keep that reader (and the next
     // client's accept) waiting.
     twinFds.shutdown();
-    for (var c : new java.io.Closeable[] {main, twin, socket}) {
+    for (MessageChannel c : new MessageChannel[] {main, twin}) {
+      if (c != null) {
+        c.shutdown();
+      }
+    }
+    if (main == null) { // not wrapped yet (closing before the first read)
+      try {
+        Native.shutdownQuietly(Native.fdNumber(socket.getFileDescriptor()));
+      } catch (IOException e) {
+        // already closed
+      }
+    }
+  }
+
+  private static void closeAll(java.io.Closeable... closeables) {
+    for (var c : closeables) {
       try {
         if (c != null) {
           c.close();
@@ -260,7 +292,7 @@ final class Connection {
     channel.shutdownOutput();
     channel.drainUntilClosed(LINGER);
     if (!mainSocket) {
-      closeQuietly();
+      wake();
     }
   }
 

@@ -219,7 +219,26 @@ public final class MessageChannel implements Closeable {
     }
   }
 
-  /** Shuts the socket; a blocked {@link #receive()} returns or fails. */
+  /**
+   * shutdown(2) both ways, from any thread: a thread blocked in {@link #receive()} wakes with end
+   * of stream, and the fd number stays allocated until {@link #close()}.
+   */
+  public void shutdown() {
+    try {
+      if (socket instanceof AFUNIXSocket s && !s.isClosed()) {
+        Native.shutdownQuietly(Native.fdNumber(s.getFileDescriptor()));
+      }
+    } catch (IOException e) {
+      // already closed
+    }
+  }
+
+  /**
+   * Closes the socket. Only once no thread can call {@link #receive()} any more (wake the reader
+   * with {@link #shutdown()} and let it leave first): a reader that enters read(2) after the close
+   * reads whatever file the kernel gave the number to next, e.g. the next connection's socket, and
+   * steals its messages.
+   */
   @Override
   public void close() throws IOException {
     socket.close();
