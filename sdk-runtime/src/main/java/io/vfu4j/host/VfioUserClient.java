@@ -172,6 +172,11 @@ public final class VfioUserClient implements AutoCloseable {
     }
     server = v.capabilities();
     IommuOffer accepted = v.capabilities().iommu();
+    if (accepted == IommuOffer.MALFORMED) {
+      reply.closeFds();
+      close();
+      throw new IOException("inconsistent VERSION reply: iommu without a valid revision (extension §3)");
+    }
     if (accepted != null && !accepted.subsetOf(options.iommu())) {
       reply.closeFds();
       close();
