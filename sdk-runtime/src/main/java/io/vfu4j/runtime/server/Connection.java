@@ -327,10 +327,14 @@ final class Connection {
     }
   }
 
-  /** A deferred reply (errno 0: success, empty payload), from any thread. */
-  private void sendLater(Header h, int errno) {
+  /** A deferred reply (errno 0: success with {@code payload}), from any thread. */
+  private void sendLater(Header h, int errno, byte[] payload) {
     if (!h.noReply()) {
-      sendOrLog(errno == 0 ? h.reply(0) : h.errorReply(errno), new byte[0]);
+      if (errno == 0) {
+        sendOrLog(h.reply(payload.length), payload);
+      } else {
+        sendOrLog(h.errorReply(errno), new byte[0]);
+      }
     }
   }
 
