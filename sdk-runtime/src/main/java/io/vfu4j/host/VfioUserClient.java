@@ -140,9 +140,11 @@ public final class VfioUserClient implements AutoCloseable {
   private volatile ExtensionHandler extension;
   private final Map<Integer, Integer> serverCommands = new ConcurrentHashMap<>();
 
+  private final Thread mainReader;
+
   private VfioUserClient(MessageChannel main) {
     this.main = main;
-    startReader(main, "vfu4j-client-reader");
+    this.mainReader = startReader(main, "vfu4j-client-reader");
   }
 
   /** Connects to a server's socket (no negotiation yet). */
@@ -180,6 +182,11 @@ public final class VfioUserClient implements AutoCloseable {
     }
     server = v.capabilities();
     IommuOffer accepted = v.capabilities().iommu();
+    if (accepted == IommuOffer.MALFORMED) {
+      reply.closeFds();
+      close();
+      throw new IOException("inconsistent VERSION reply: iommu without a valid revision (extension §3)");
+    }
     if (accepted != null && !accepted.subsetOf(options.iommu())) {
       reply.closeFds();
       close();
@@ -515,6 +522,11 @@ public final class VfioUserClient implements AutoCloseable {
   private void readLoop(MessageChannel channel) {
     try {
       for (Message m; (m = channel.receive()) != null; ) {
+        if (m.oversized()) {
+          m.closeFds();
+          throw new IOException("server message of " + Integer.toUnsignedString(m.header().size())
+              + " bytes exceeds the receive limit");
+        }
         if (m.header().isReply()) {
           CompletableFuture<Message> f = pending.remove(m.header().msgId());
           if (f == null || !f.complete(m)) {
@@ -632,11 +644,24 @@ public final class VfioUserClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes the connection. The readers are woken with shutdown(2) and the sockets closed only once
+   * they have left: a reader that reads again after the close reads the fd number's next owner
+   * (in one JVM with a server, or a client opened right after, another connection's socket) and
+   * steals its messages.
+   */
   @Override
   public void close() {
-    for (MessageChannel c : new MessageChannel[] {main, twin}) {
+    MessageChannel t = twin;
+    main.shutdown();
+    if (t != null) {
+      t.shutdown();
+    }
+    twinFd.shutdown(); // wakes the twin reader: closing a cast socket does not
+    boolean readersGone = awaitEnd(mainReader) & awaitEnd(twinReader);
+    for (MessageChannel c : new MessageChannel[] {main, t}) {
       try {
-        if (c != null) {
+        if (c != null && readersGone) {
           c.close();
         }
       } catch (IOException e) {
@@ -645,7 +670,19 @@ public final class VfioUserClient implements AutoCloseable {
     }
     memory.forEach(GuestMemory::close);
     memory.clear();
-    twinFd.shutdown(); // wakes the twin reader: closing a cast socket does not
     twinFd.reapAfter(twinReader, java.time.Duration.ofSeconds(5));
+  }
+
+  /** Waits (bounded) for a reader to end; true when it has, or when it is the calling thread. */
+  private static boolean awaitEnd(Thread reader) {
+    if (reader == null || reader == Thread.currentThread()) {
+      return true;
+    }
+    try {
+      reader.join(java.time.Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return !reader.isAlive();
   }
 }

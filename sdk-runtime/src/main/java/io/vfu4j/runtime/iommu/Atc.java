@@ -104,6 +104,13 @@ public final class Atc {
   }
 
   private final Map<Space, TreeMap<Long, Entry>> spaces = new HashMap<>();
+  /**
+   * Entries already out of the lookup (an invalidation, ATS disable, reset, replacement by a newer
+   * translation, unmap of the translated space) whose accesses are still running. An invalidation
+   * in their scope waits for them too, whoever removed them: its completion promises that no
+   * access uses the old translation any more (§4.2 step 2).
+   */
+  private final List<Entry> draining = new ArrayList<>();
   /** Entries with G set, valid for every PASID; keyed by base. */
   private final TreeMap<Long, Entry> globals = new TreeMap<>(Long::compareUnsigned);
   private final List<PendingTranslation> pending = new ArrayList<>();
@@ -136,7 +143,13 @@ public final class Atc {
   public void release(Entry entry) {
     List<Runnable> done = new ArrayList<>();
     synchronized (this) {
-      if (--entry.inFlight > 0 || entry.waiters == null) {
+      if (--entry.inFlight > 0) {
+        return;
+      }
+      if (entry.removed) {
+        draining.remove(entry);
+      }
+      if (entry.waiters == null) {
         return;
       }
       for (Invalidation inv : entry.waiters) {
@@ -195,6 +208,14 @@ public final class Atc {
         removeWhere(table, first, last, inScope, inv);
       }
       removeWhere(globals, first, last, inScope, inv);
+      if (inv != null) {
+        for (Entry e : draining) {
+          // removed earlier (by anyone) and still in use: this completion must wait for it as well
+          if (e.overlaps(first, last) && inScope.test(e) && (e.waiters == null || !e.waiters.contains(inv))) {
+            waitFor(e, inv);
+          }
+        }
+      }
       for (PendingTranslation p : pending) {
         // with GLOBAL, a request of any PASID may come back with a Global translation in range
         if ((pasid < 0 || global || p.space.pasid() == pasid) && Long.compareUnsigned(p.address, first) >= 0
@@ -249,7 +270,20 @@ public final class Atc {
     return outstandingInvalidations;
   }
 
-  private static void removeWhere(TreeMap<Long, Entry> table, long first, long last, Predicate<Entry> inScope,
+  /** Entries removed but still in use (tests, diagnostics). */
+  public synchronized int draining() {
+    return draining.size();
+  }
+
+  private static void waitFor(Entry e, Invalidation inv) {
+    if (e.waiters == null) {
+      e.waiters = new ArrayList<>();
+    }
+    e.waiters.add(inv);
+    inv.busy++;
+  }
+
+  private void removeWhere(TreeMap<Long, Entry> table, long first, long last, Predicate<Entry> inScope,
       Invalidation inv) {
     // Entries do not overlap within a table, so only the floor of `first` can start below it.
     Long from = table.floorKey(first);
@@ -262,12 +296,11 @@ public final class Atc {
       if (e.overlaps(first, last) && inScope.test(e)) {
         it.remove();
         e.removed = true;
-        if (inv != null && e.inFlight > 0) {
-          if (e.waiters == null) {
-            e.waiters = new ArrayList<>();
+        if (e.inFlight > 0) {
+          draining.add(e);
+          if (inv != null) {
+            waitFor(e, inv);
           }
-          e.waiters.add(inv);
-          inv.busy++;
         }
       }
     }

@@ -50,6 +50,12 @@ public final class IommuDma implements Dma {
   private volatile IommuWire wire;
   private volatile DmaMessenger messenger;
   private volatile IommuEnables enables = IommuEnables.DISABLED;
+  /** Memory accesses, DMA messages and translation requests started and not finished. */
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  /** Run once nothing is in flight and no invalidation is pending; device thread only. */
+  private final java.util.List<Runnable> quietWaiters = new java.util.ArrayList<>();
+  /** Migration has stopped the device: no new DMA (vfio migration STOP). */
+  private volatile boolean quiesced;
 
   public IommuDma(DmaEngine engine, ConfigSpace config, Executor device, Predicate<Thread> isDeviceThread) {
     this.engine = engine;
@@ -144,7 +150,7 @@ public final class IommuDma implements Dma {
       atc.dropTranslated(first, last);
     } else if (negotiated == null && space.equals(Space.NONE)) {
       // local mode: DMA_UNMAP is the invalidation (§11)
-      atc.invalidate(-1, false, first, last, Integer.MAX_VALUE, () -> {});
+      atc.invalidate(-1, false, first, last, Integer.MAX_VALUE, thenCheckQuiet(() -> {}));
     }
   }
 
@@ -154,7 +160,91 @@ public final class IommuDma implements Dma {
   /** ATS_INVALIDATE: removal now; {@code completion} runs when the removed entries drained. */
   public Atc.InvalidateOutcome invalidate(AtsInvalidate inv, Runnable completion) {
     return atc.invalidate(inv.pasidValid() ? inv.pasid() : -1, inv.global() && caps.globalInvalidate(),
-        inv.addr(), inv.last(), caps.invalidateQueueDepth(), completion);
+        inv.addr(), inv.last(), caps.invalidateQueueDepth(), thenCheckQuiet(completion));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Quiescence: migration STOP, DEVICE_RESET and FLR report done only when nothing is in flight
+
+  /**
+   * Runs {@code done} on the device thread once no access, DMA message or translation request of
+   * the device is in flight and no invalidation completion is pending (their completions are sent
+   * before {@code done} runs). Call on the device thread after whatever stops new DMA (Bus Master
+   * Enable cleared by a reset, {@link #quiesce}); message DMA ends at the latest with the request
+   * timeout. Page request groups waiting for the client do not count (§8: they stay outstanding).
+   */
+  public void whenQuiet(Runnable done) {
+    quietWaiters.add(done);
+    checkQuiet();
+  }
+
+  /** Migration left RUNNING ({@code true}) or came back: no new DMA while stopped. */
+  public void quiesce(boolean stopped) {
+    this.quiesced = stopped;
+  }
+
+  /** Accesses in flight (tests, diagnostics). */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  private void checkQuiet() {
+    if (!device.isCurrent()) {
+      device.run(this::checkQuiet);
+      return;
+    }
+    if (quietWaiters.isEmpty() || inFlight.get() > 0 || atc.outstandingInvalidations() > 0) {
+      return;
+    }
+    var ready = java.util.List.copyOf(quietWaiters);
+    quietWaiters.clear();
+    ready.forEach(Runnable::run);
+  }
+
+  private Runnable thenCheckQuiet(Runnable completion) {
+    return () -> {
+      completion.run();
+      checkQuiet();
+    };
+  }
+
+  /** Counts {@code operation} as in flight until its future completes; refused while quiesced. */
+  private <T> CompletableFuture<T> tracked(long address, java.util.function.Supplier<CompletableFuture<T>> operation) {
+    if (quiesced) {
+      return CompletableFuture.failedFuture(new DmaException(address, "device stopped for migration: no DMA"));
+    }
+    inFlight.incrementAndGet();
+    CompletableFuture<T> f;
+    try {
+      f = operation.get();
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    f.whenComplete((v, e) -> {
+      if (inFlight.decrementAndGet() == 0) {
+        checkQuiet();
+      }
+    });
+    return f;
+  }
+
+  /** A blocking plain access, counted while it runs. */
+  private interface Blocking {
+    void run() throws DmaException;
+  }
+
+  private void trackedNow(long address, Blocking access) throws DmaException {
+    if (quiesced) {
+      throw new DmaException(address, "device stopped for migration: no DMA");
+    }
+    inFlight.incrementAndGet();
+    try {
+      access.run();
+    } finally {
+      if (inFlight.decrementAndGet() == 0) {
+        checkQuiet();
+      }
+    }
   }
 
   /** PRI_PAGE_RESPONSE. @throws ProtocolException ENOENT for no such group (UPRGI is set) */
@@ -169,22 +259,22 @@ public final class IommuDma implements Dma {
 
   @Override
   public void read(long address, MemorySegment dst) throws DmaException {
-    engine.read(address, dst);
+    trackedNow(address, () -> engine.read(address, dst));
   }
 
   @Override
   public void write(long address, MemorySegment src) throws DmaException {
-    engine.write(address, src);
+    trackedNow(address, () -> engine.write(address, src));
   }
 
   @Override
   public CompletionStage<Void> readAsync(long address, MemorySegment dst) {
-    return engine.readAsync(address, dst);
+    return tracked(address, () -> engine.readAsync(address, dst).toCompletableFuture());
   }
 
   @Override
   public CompletionStage<Void> writeAsync(long address, MemorySegment src) {
-    return engine.writeAsync(address, src);
+    return tracked(address, () -> engine.writeAsync(address, src).toCompletableFuture());
   }
 
   @Override
@@ -225,11 +315,13 @@ public final class IommuDma implements Dma {
     private void sync(long address, MemorySegment buffer, boolean write) throws DmaException {
       checkAllowed(space, address);
       if (engine.covers(space, address, buffer.byteSize(), write)) {
-        if (write) {
-          engine.write(space, address, buffer);
-        } else {
-          engine.read(space, address, buffer);
-        }
+        trackedNow(address, () -> {
+          if (write) {
+            engine.write(space, address, buffer);
+          } else {
+            engine.read(space, address, buffer);
+          }
+        });
         return;
       }
       if (device.isCurrent()) {
@@ -283,6 +375,9 @@ public final class IommuDma implements Dma {
 
   /** BME and PASID rules a device request must pass before anything is sent (§3, §11). */
   private void checkAllowed(Space space, long address) throws DmaException {
+    if (quiesced) {
+      throw new DmaException(address, "device stopped for migration: no DMA");
+    }
     if (!config.busMasterEnabled()) {
       throw new DmaException(address, "bus mastering is disabled");
     }
@@ -330,8 +425,8 @@ public final class IommuDma implements Dma {
   }
 
   private CompletableFuture<Void> transfer(Space space, long address, MemorySegment buffer, boolean write) {
-    return (write ? engine.writeAsync(space, address, buffer) : engine.readAsync(space, address, buffer))
-        .toCompletableFuture();
+    return tracked(address, () -> (write ? engine.writeAsync(space, address, buffer)
+        : engine.readAsync(space, address, buffer)).toCompletableFuture());
   }
 
   /** Untranslated DMA by DMA_READ_EX/DMA_WRITE_EX: the client's IOMMU translates (§4.3). */
@@ -343,11 +438,13 @@ public final class IommuDma implements Dma {
           + " of memory not mapped in the " + space + " space"));
     }
     int length = (int) buffer.byteSize();
-    CompletableFuture<Void> sent = write
-        ? m.write(space, address, buffer.toArray(ValueLayout.JAVA_BYTE))
-        : m.read(space, address, length).thenAccept(data -> MemorySegment.copy(data, 0, buffer,
-            ValueLayout.JAVA_BYTE, 0, Math.min(length, data.length)));
-    return device.completeThere(sent, address);
+    return tracked(address, () -> {
+      CompletableFuture<Void> sent = write
+          ? m.write(space, address, buffer.toArray(ValueLayout.JAVA_BYTE))
+          : m.read(space, address, length).thenAccept(data -> MemorySegment.copy(data, 0, buffer,
+              ValueLayout.JAVA_BYTE, 0, Math.min(length, data.length)));
+      return device.completeThere(sent, address);
+    });
   }
 
   /** One chunk per ATC entry: hit → translated access; miss → translate, maybe page in, retry. */
@@ -412,7 +509,8 @@ public final class IommuDma implements Dma {
       reply = CompletableFuture.failedFuture(new DmaException(address, "client gone"));
     } else {
       int flags = (write ? IommuMessages.W : 0) | (space.tagged() ? IommuMessages.PASID_VALID : 0);
-      reply = w.translate(new AtsTranslate(page, flags, space.tagged() ? space.pasid() : IommuMessages.NO_PASID))
+      reply = tracked(address, () -> w.translate(new AtsTranslate(page, flags, space.tagged() ? space.pasid()
+          : IommuMessages.NO_PASID)))
           .thenApply(bytes -> {
             try {
               return Translation.decode(bytes, stu);

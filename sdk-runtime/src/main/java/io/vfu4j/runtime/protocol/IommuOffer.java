@@ -18,6 +18,13 @@ public record IommuOffer(int revision, boolean pasid, int pasidWidth, boolean at
   public static final int REVISION = 1;
   public static final int MAX_PASID_WIDTH = 20;
 
+  /**
+   * An {@code iommu} member that is present but not usable (not an object, {@code revision}
+   * absent, not an integer or below 1). In an offer it means absent (the server answers without
+   * the key); in a reply it is inconsistent (§3 rule 1): the client closes the connection.
+   */
+  public static final IommuOffer MALFORMED = new IommuOffer(0, false, 0, false, false);
+
   /** Every feature of revision 1 with the full PASID width. */
   public static IommuOffer all() {
     return new IommuOffer(REVISION, true, MAX_PASID_WIDTH, true, true);
@@ -34,17 +41,20 @@ public record IommuOffer(int revision, boolean pasid, int pasidWidth, boolean at
   }
 
   /**
-   * Parses the {@code iommu} member leniently: absent, not an object, or a bad revision means
-   * absent (null); a bad {@code pasid_width} turns {@code pasid} off; {@code pri} without
+   * Parses the {@code iommu} member leniently: absent is null; not an object or a bad revision is
+   * {@link #MALFORMED}; a bad {@code pasid_width} turns {@code pasid} off; {@code pri} without
    * {@code ats} turns {@code pri} off.
    */
   static IommuOffer parse(Object node) {
-    if (!(node instanceof Map)) {
+    if (node == null) {
       return null;
+    }
+    if (!(node instanceof Map)) {
+      return MALFORMED;
     }
     int revision = intMember(node, "revision");
     if (revision < 1) {
-      return null;
+      return MALFORMED;
     }
     boolean pasid = flag(node, "pasid");
     int width = intMember(node, "pasid_width");
@@ -84,6 +94,9 @@ public record IommuOffer(int revision, boolean pasid, int pasidWidth, boolean at
    * nothing is left (the reply then carries no {@code iommu} key).
    */
   public IommuOffer accept(boolean deviceAts, boolean devicePri, int deviceMaxPasidWidth) {
+    if (revision < 1) {
+      return null; // MALFORMED: as if absent
+    }
     boolean p = pasid && deviceMaxPasidWidth > 0;
     int width = p ? Math.min(pasidWidth, deviceMaxPasidWidth) : 0;
     boolean a = ats && deviceAts;

@@ -36,16 +36,16 @@ final class CommandHandler {
   private final long maxDataXferSize;
   private final long clientMaxDataXferSize;
 
-  /** Sends a reply later, from any thread: errno 0 for success with an empty payload. */
+  /** Sends a reply later, from any thread: errno 0 for success with {@code payload}. */
   interface LateReply {
-    void send(Header request, int errno);
+    void send(Header request, int errno, byte[] payload);
   }
 
   private final IommuOffer iommu;
   private final LateReply lateReply;
 
   CommandHandler(DeviceHost host, long maxDataXferSize, long clientMaxDataXferSize) {
-    this(host, maxDataXferSize, clientMaxDataXferSize, null, (h, e) -> {});
+    this(host, maxDataXferSize, clientMaxDataXferSize, null, (h, e, p) -> {});
   }
 
   /** With the negotiated IOMMU extension ({@code iommu} null: off) and a way to send deferred replies. */
@@ -126,26 +126,45 @@ final class CommandHandler {
       }
       case REGION_WRITE -> {
         RegionAccess w = RegionAccess.decodeWrite(p, maxDataXferSize);
+        host.takeResetHappened();
         if (w.count() > 0) {
           host.writeRegion(w.region(), w.offset(), w.data());
         }
-        yield Reply.of(new RegionAccess(w.offset(), w.region(), w.count(), new byte[0]).encode());
+        yield afterReset(m.header(), new RegionAccess(w.offset(), w.region(), w.count(), new byte[0]).encode());
       }
       case REGION_WRITE_MULTI -> {
         WriteMulti wm = WriteMulti.decode(p);
+        host.takeResetHappened();
         for (WriteEntry e : wm.writes()) {
           byte[] data = Payload.allocate(8).putLong(e.data()).array();
           host.writeRegion(e.region(), e.offset(), java.util.Arrays.copyOf(data, e.count()));
         }
-        yield Reply.of(WriteMulti.encodeReply(wm.writes().size()));
+        yield afterReset(m.header(), WriteMulti.encodeReply(wm.writes().size()));
       }
       case DEVICE_RESET -> {
         Payload.exactly(p, 0, "DEVICE_RESET");
         host.migration().reset();
         host.resetDevice(ResetReason.DEVICE_RESET);
-        yield Reply.EMPTY;
+        host.takeResetHappened();
+        yield whenQuiet(m.header(), new byte[0]);
       }
-      case DEVICE_FEATURE -> Reply.of(host.migration().feature(DeviceFeature.decode(p)));
+      case DEVICE_FEATURE -> {
+        DeviceFeature f = DeviceFeature.decode(p);
+        if (!host.migration().leavesRunning(f)) {
+          yield Reply.of(host.migration().feature(f));
+        }
+        // STOP: nothing new starts now; the reply once what is in flight has drained (extension §8)
+        host.migration().stop();
+        Header h = m.header();
+        host.iommuDma().whenQuiet(() -> {
+          try {
+            lateReply.send(h, 0, host.migration().feature(f));
+          } catch (ProtocolException e) {
+            lateReply.send(h, e.errno(), new byte[0]);
+          }
+        });
+        yield Reply.DEFERRED;
+      }
       case MIG_DATA_READ -> Reply.of(
           host.migration().read(MigData.decodeRead(p, Math.min(maxDataXferSize, clientMaxDataXferSize))).encode());
       case MIG_DATA_WRITE -> {
@@ -169,6 +188,20 @@ final class CommandHandler {
     };
   }
 
+  /**
+   * The reply of a config write: at once, or, when the write started a reset (FLR, PM), once the
+   * device's DMA in flight and pending invalidation completions have drained.
+   */
+  private Reply afterReset(Header h, byte[] payload) {
+    return host.takeResetHappened() ? whenQuiet(h, payload) : Reply.of(payload);
+  }
+
+  /** The reply once nothing is in flight (the reset cleared Bus Master Enable: nothing new starts). */
+  private Reply whenQuiet(Header h, byte[] payload) {
+    host.iommuDma().whenQuiet(() -> lateReply.send(h, 0, payload));
+    return Reply.DEFERRED;
+  }
+
   /** A command of a feature the client did not negotiate gets ENOSYS (extension §4). */
   private static void requireFeature(Command command, boolean negotiated) throws ProtocolException {
     if (!negotiated) {
@@ -186,7 +219,7 @@ final class CommandHandler {
     requireFeature(Command.ATS_INVALIDATE, iommu != null && iommu.ats());
     AtsInvalidate inv = AtsInvalidate.decode(m.payload(), iommu.width());
     Header h = m.header();
-    return switch (host.iommuDma().invalidate(inv, () -> lateReply.send(h, 0))) {
+    return switch (host.iommuDma().invalidate(inv, () -> lateReply.send(h, 0, new byte[0]))) {
       case COMPLETE, PENDING -> Reply.DEFERRED;
       case BUSY -> throw new ProtocolException(Errno.EBUSY, "ATS_INVALIDATE beyond the Invalidate Queue Depth");
     };

@@ -27,17 +27,23 @@ import org.newsclub.net.unix.FileDescriptorCast;
 final class Connection {
   /** Our own receive limit for fds in one message, advertised as max_msg_fds. */
   static final int MAX_MSG_FDS = 16;
-  /** Largest fixed part in front of data in any message (region access / DMA header). */
-  private static final int DATA_HEADER = 16;
+  /**
+   * Largest fixed part in front of data in any message (DMA_READ_EX reply, DMA_WRITE_EX: 24; region
+   * access and DMA_READ/WRITE: 16). A message may carry this plus max_data_xfer_size bytes.
+   */
+  private static final int DATA_HEADER = 24;
+
+  /** How long a connection we end waits for the client to close its side (see refuseOversized). */
+  private static final java.time.Duration LINGER = java.time.Duration.ofSeconds(2);
 
   private final DeviceHost host;
   private final ServerOptions options;
   private final AFUNIXSocket socket;
   private final System.Logger log;
   private final PendingRequests pending;
-  private MessageChannel main;
-  private MessageChannel twin;
-  private Thread twinReader;
+  private volatile MessageChannel main;
+  private volatile MessageChannel twin;
+  private volatile Thread twinReader;
   private final io.vfu4j.runtime.transport.SocketFdReaper twinFds = new io.vfu4j.runtime.transport.SocketFdReaper();
   private CommandHandler handler;
 
@@ -60,18 +66,50 @@ final class Connection {
       log.log(Level.INFO, "client connection ended: {0}", e.getMessage());
     } finally {
       pending.failAll();
-      closeQuietly();
+      wake();
+      closeAll(main, socket); // this thread was their reader
       awaitDevice(host::clientLost);
+      // the twin socket only once its reader has left: see MessageChannel.close
+      Thread t = twinReader;
+      if (t != null) {
+        try {
+          t.join(java.time.Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        if (!t.isAlive()) {
+          closeAll(twin);
+        }
+      }
       twinFds.reapAfter(twinReader, java.time.Duration.ofSeconds(5));
     }
   }
 
-  /** Shuts the sockets; the reader then leaves its loop. */
-  void closeQuietly() {
+  /**
+   * Wakes the readers (shutdown(2): they see end of stream and leave their loops), from any
+   * thread. Nothing is closed here: a reader between two reads would otherwise read whatever the
+   * kernel handed the number to next.
+   */
+  void wake() {
     // A client that keeps its twin end open would otherwise keep that reader (and the next
     // client's accept) waiting.
     twinFds.shutdown();
-    for (var c : new java.io.Closeable[] {main, twin, socket}) {
+    for (MessageChannel c : new MessageChannel[] {main, twin}) {
+      if (c != null) {
+        c.shutdown();
+      }
+    }
+    if (main == null) { // not wrapped yet (closing before the first read)
+      try {
+        Native.shutdownQuietly(Native.fdNumber(socket.getFileDescriptor()));
+      } catch (IOException e) {
+        // already closed
+      }
+    }
+  }
+
+  private static void closeAll(java.io.Closeable... closeables) {
+    for (var c : closeables) {
       try {
         if (c != null) {
           c.close();
@@ -95,7 +133,7 @@ final class Connection {
       if (first.fds().length > 0) {
         throw ProtocolException.invalid("VERSION must not carry file descriptors");
       }
-      if (first.discarded()) {
+      if (first.oversized()) {
         throw new ProtocolException(Errno.E2BIG, "VERSION too large");
       }
       Version proposal = Version.decode(first.payload());
@@ -184,6 +222,10 @@ final class Connection {
         return;
       }
       Header h = m.header();
+      if (m.oversized()) {
+        refuseOversized(channel, m, commands);
+        return;
+      }
       if (h.isReply()) {
         if (!pending.complete(m)) {
           m.closeFds();
@@ -204,10 +246,7 @@ final class Connection {
     Header h = m.header();
     Command command = Command.of(h.command());
     ProtocolException early = null;
-    if (m.discarded()) {
-      early = new ProtocolException(Errno.E2BIG, "message of " + Integer.toUnsignedString(h.size())
-          + " bytes exceeds the limit of " + (options.maxDataXferSize() + DATA_HEADER + Header.SIZE));
-    } else if (command == null) {
+    if (command == null) {
       early = new ProtocolException(Errno.ENOSYS, "unknown command " + h.command());
     } else if ((h.flags() & Header.RESERVED) != 0 || h.isError() || h.error() != 0) {
       early = ProtocolException.invalid("command " + command + " with reserved header bits set");
@@ -225,6 +264,43 @@ final class Connection {
     } catch (RejectedExecutionException e) {
       m.closeFds();
       throw new IOException("server is closing");
+    }
+  }
+
+  /**
+   * A header announced more than we accept: its payload is not read (it may never come), so the
+   * stream cannot be followed any further. A command gets E2BIG at once, after the replies of the
+   * commands before it (so it goes through the device thread), then the connection ends: our side
+   * is shut for writing first, so the client reads every reply before end of stream, and what it
+   * still sends is read and dropped until it closes (at most {@link #LINGER}): closing with unread
+   * data would reset the client's socket before it has read our replies. A twin-socket reader ends
+   * the whole connection.
+   */
+  private void refuseOversized(MessageChannel channel, Message m, boolean mainSocket) {
+    m.closeFds();
+    Header h = m.header();
+    log.log(Level.WARNING, "message of {0} bytes exceeds the limit of {1}: closing the connection",
+        Integer.toUnsignedString(h.size()), options.maxDataXferSize() + DATA_HEADER + Header.SIZE);
+    // Through the device thread even without a refusal to send: the replies of the commands
+    // queued before this message go out before our side is shut.
+    Header refusal = h.isCommand() && !h.noReply() ? h.errorReply(Errno.E2BIG) : null;
+    awaitDevice(() -> {
+      if (refusal != null) {
+        sendOn(channel, refusal);
+      }
+    });
+    channel.shutdownOutput();
+    channel.drainUntilClosed(LINGER);
+    if (!mainSocket) {
+      wake();
+    }
+  }
+
+  private void sendOn(MessageChannel channel, Header header) {
+    try {
+      channel.send(header, new byte[0]);
+    } catch (IOException e) {
+      log.log(Level.DEBUG, "reply not sent, client gone: {0}", e.getMessage());
     }
   }
 
@@ -251,10 +327,14 @@ final class Connection {
     }
   }
 
-  /** A deferred reply (errno 0: success, empty payload), from any thread. */
-  private void sendLater(Header h, int errno) {
+  /** A deferred reply (errno 0: success with {@code payload}), from any thread. */
+  private void sendLater(Header h, int errno, byte[] payload) {
     if (!h.noReply()) {
-      sendOrLog(errno == 0 ? h.reply(0) : h.errorReply(errno), new byte[0]);
+      if (errno == 0) {
+        sendOrLog(h.reply(payload.length), payload);
+      } else {
+        sendOrLog(h.errorReply(errno), new byte[0]);
+      }
     }
   }
 

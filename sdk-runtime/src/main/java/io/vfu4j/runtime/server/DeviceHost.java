@@ -267,6 +267,7 @@ final class DeviceHost implements AutoCloseable {
    */
   void resetDevice(ResetReason reason) {
     log.log(System.Logger.Level.DEBUG, "reset: {0}", reason);
+    resetHappened = true;
     config.reset(reason);
     iommuDma.deviceReset();
     irq.deviceReset();
@@ -275,6 +276,18 @@ final class DeviceHost implements AutoCloseable {
     irq.intxDisableChanged();
     configEvents.takeReset(); // a reset supersedes any request made before it
     publishIommuChange();
+  }
+
+  private boolean resetHappened;
+
+  /**
+   * True when {@link #resetDevice} ran since the last call (a config write that started an FLR or
+   * a PM reset): the command's reply then waits until the device is quiet.
+   */
+  boolean takeResetHappened() {
+    boolean r = resetHappened;
+    resetHappened = false;
+    return r;
   }
 
   /** The client went: drop its mappings and eventfds, reset for the next client. */

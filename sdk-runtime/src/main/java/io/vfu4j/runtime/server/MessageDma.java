@@ -217,9 +217,9 @@ public final class MessageDma implements DmaMessenger, IommuWire {
     reply.closeFds();
     try {
       DmaTransfer t = DmaTransfer.decode(reply.payload(), count, qemuLayout);
-      if (t.address() != address) {
-        throw new ProtocolException(Errno.EPROTO, "DMA_READ reply for 0x" + Long.toHexString(t.address())
-            + ", asked 0x" + Long.toHexString(address));
+      if (t.address() != address || t.count() != count) {
+        throw new ProtocolException(Errno.EPROTO, "DMA_READ reply for " + t.count() + " bytes at 0x"
+            + Long.toHexString(t.address()) + ", asked " + count + " at 0x" + Long.toHexString(address));
       }
       return t.data();
     } catch (ProtocolException e) {

@@ -119,6 +119,26 @@ final class Migration {
       default -> { }
     }
     state = next;
+    host.iommuDma().quiesce(state != RUNNING);
+  }
+
+  /**
+   * True for a SET of MIG_DEVICE_STATE that leaves RUNNING: the device stops at once (no new DMA),
+   * and the request completes once the DMA in flight and pending invalidation completions have
+   * drained ({@link #stop()}, then {@link #feature} when quiet).
+   */
+  boolean leavesRunning(DeviceFeature f) {
+    if (state != RUNNING || f.feature() != FeatureMessages.MIG_DEVICE_STATE || !f.set() || f.probe()
+        || f.argsz() < 16 || f.data().length < 8) {
+      return false;
+    }
+    int target = Payload.wrap(f.data()).getInt();
+    return target == STOP || target == STOP_COPY || target == RESUMING;
+  }
+
+  /** RUNNING to STOP: nothing new starts; the caller waits for what is in flight. */
+  void stop() throws ProtocolException {
+    arc(STOP);
   }
 
   private byte[] save() throws ProtocolException {
@@ -182,6 +202,7 @@ final class Migration {
     state = RUNNING;
     outgoing = null;
     incoming = null;
+    host.iommuDma().quiesce(false);
   }
 
   void clientLost() {

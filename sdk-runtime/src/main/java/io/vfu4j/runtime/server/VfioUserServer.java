@@ -97,7 +97,7 @@ public final class VfioUserServer implements AutoCloseable {
         Connection c = new Connection(host, options, client);
         current = c;
         if (closed.get()) {
-          c.closeQuietly();
+          c.wake();
         }
         c.serve();
         current = null;
@@ -129,7 +129,7 @@ public final class VfioUserServer implements AutoCloseable {
     }
     Connection c = current;
     if (c != null) {
-      c.closeQuietly();
+      c.wake();
     }
     try {
       Files.deleteIfExists(socketPath);

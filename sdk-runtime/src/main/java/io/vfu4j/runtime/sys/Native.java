@@ -38,6 +38,7 @@ public final class Native {
   public static final int EFD_NONBLOCK = 0x800;
 
   private static final int EINTR = 4;
+  private static final int EBADF = 9;
   private static final int EAGAIN = 11;
   private static final int F_DUPFD_CLOEXEC = 1030;
   private static final int F_GETFL = 3;
@@ -226,10 +227,23 @@ public final class Native {
   public static void close(int fd) throws IOException {
     try (var arena = Arena.ofConfined()) {
       Result result = call(arena, s -> (int) CLOSE.invokeExact(s, fd));
+      if (result.failed() && result.errno() == EBADF) {
+        BAD_CLOSES.incrementAndGet();
+      }
       if (result.failed() && result.errno() != EINTR) {
         throw result.error("close");
       }
     }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong BAD_CLOSES = new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * How many {@link #close} calls found their number already closed (EBADF) in this JVM. Each is a
+   * double close: harmless only when nobody reused the number in between, so tests expect none.
+   */
+  public static long badCloses() {
+    return BAD_CLOSES.get();
   }
 
   /** Closes {@code fd}, ignoring errors; for cleanup paths. */

@@ -7,11 +7,12 @@ import java.io.FileDescriptor;
  * One received message. The receiver owns {@code fds} and must hand each on or close it.
  *
  * @param header the header as received
- * @param payload the payload; empty when {@code discarded}
+ * @param payload the payload; empty when {@code oversized}
  * @param fds file descriptors that came with the message (SCM_RIGHTS)
- * @param discarded the payload exceeded the receive limit and was skipped without being stored
+ * @param oversized the header announced more than the receive limit: the payload was not read
+ *     (it may never come), so the stream cannot go on; the receiver answers and closes
  */
-public record Message(Header header, byte[] payload, FileDescriptor[] fds, boolean discarded) {
+public record Message(Header header, byte[] payload, FileDescriptor[] fds, boolean oversized) {
   private static final FileDescriptor[] NONE = new FileDescriptor[0];
 
   public Message {

@@ -2,6 +2,7 @@ package io.vfu4j.runtime.transport;
 
 import io.vfu4j.runtime.protocol.FramingException;
 import io.vfu4j.runtime.protocol.Header;
+import io.vfu4j.runtime.sys.Native;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.FileDescriptor;
@@ -22,7 +23,6 @@ import org.newsclub.net.unix.AFUNIXSocketExtensions;
 public final class MessageChannel implements Closeable {
   /** Room for far more fds than any peer may send, so excess fds arrive and can be closed. */
   private static final int ANCILLARY_BUFFER = 4096;
-  private static final int DISCARD_CHUNK = 64 * 1024;
 
   private final AFUNIXSocketExtensions fdio;
   private final InputStream in;
@@ -40,7 +40,7 @@ public final class MessageChannel implements Closeable {
     this.maxPayload = maxPayload;
   }
 
-  /** Wraps a connected socket; payloads above {@code maxPayload} bytes are discarded. */
+  /** Wraps a connected socket; a header announcing more than {@code maxPayload} bytes ends the stream. */
   public static MessageChannel of(AFUNIXSocket socket, long maxPayload) throws IOException {
     socket.ensureAncillaryReceiveBufferSize(ANCILLARY_BUFFER);
     return new MessageChannel(socket, socket.getInputStream(), socket.getOutputStream(), socket, maxPayload);
@@ -81,8 +81,9 @@ public final class MessageChannel implements Closeable {
     long payloadSize = header.payloadSize();
     try {
       if (payloadSize > maxPayload) {
-        discard(payloadSize);
-        return new Message(header, new byte[0], concat(fds, takeFds()), true);
+        // Not read, not skipped: a header may announce 4 GiB that never come, and waiting for them
+        // would leave the sender without an answer. The caller replies and ends the stream.
+        return new Message(header, new byte[0], fds, true);
       }
       byte[] payload = new byte[(int) payloadSize];
       readFully(payload, 0, payload.length, false);
@@ -139,19 +140,32 @@ public final class MessageChannel implements Closeable {
     return done;
   }
 
-  private void discard(long bytes) throws IOException {
-    byte[] sink = new byte[(int) Math.min(DISCARD_CHUNK, bytes)];
-    long left = bytes;
-    while (left > 0) {
-      int n = readFully(sink, 0, (int) Math.min(sink.length, left), false);
-      left -= n;
-      Fds.close(takeFds());
-    }
-  }
-
+  /**
+   * The fds received so far, as copies that belong to the caller alone. junixsocket (2.11.1)
+   * remembers each fd it hands out and closes every one still marked valid when the socket
+   * closes. Our owners (DMA mappings, eventfds) hold fds by number and close them by number, which
+   * leaves junixsocket's FileDescriptor marked valid: the disconnect then closed a number we had
+   * closed long ago (by then naming another file, in a fuzz run the next client's socket) or one
+   * we still held (closed again later). So each fd is duplicated and junixsocket's copy closed
+   * through its FileDescriptor, which also makes junixsocket forget it. A copy that cannot be
+   * made (EMFILE) leaves an invalid FileDescriptor in its slot, which every consumer refuses.
+   */
   private FileDescriptor[] takeFds() throws IOException {
-    FileDescriptor[] fds = fdio.getReceivedFileDescriptors();
-    return fds == null ? new FileDescriptor[0] : fds;
+    FileDescriptor[] received = fdio.getReceivedFileDescriptors();
+    if (received == null || received.length == 0) {
+      return new FileDescriptor[0];
+    }
+    FileDescriptor[] ours = new FileDescriptor[received.length];
+    for (int i = 0; i < received.length; i++) {
+      try {
+        ours[i] = Native.fileDescriptor(Native.dup(Native.fdNumber(received[i])));
+      } catch (IOException e) {
+        ours[i] = new FileDescriptor(); // invalid: refused like a bad fd
+      } finally {
+        Fds.close(received[i]);
+      }
+    }
+    return ours;
   }
 
   private static FileDescriptor[] concat(FileDescriptor[] a, FileDescriptor[] b) {
@@ -163,7 +177,68 @@ public final class MessageChannel implements Closeable {
     return all;
   }
 
-  /** Shuts the socket; a blocked {@link #receive()} returns or fails. */
+  /**
+   * Ends our sending side (shutdown(2) SHUT_WR): the peer reads what was sent, then end of stream.
+   * Used before closing a connection whose input cannot be trusted any more.
+   */
+  public void shutdownOutput() {
+    writeLock.lock();
+    try {
+      if (socket instanceof AFUNIXSocket s && !s.isClosed()) {
+        s.shutdownOutput();
+      }
+    } catch (IOException e) {
+      // already gone
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Reads and drops whatever the peer still sends, until it closes or {@code patience} has
+   * passed. Closing a UNIX socket with unread data makes the peer's next read fail with
+   * ECONNRESET, which can cost it replies it has not read yet; after {@link #shutdownOutput()} a
+   * client sees the end of our stream and closes, so this usually returns at once.
+   */
+  public void drainUntilClosed(java.time.Duration patience) {
+    if (!(socket instanceof AFUNIXSocket s)) {
+      return;
+    }
+    long deadline = System.nanoTime() + patience.toNanos();
+    byte[] sink = new byte[64 * 1024];
+    try {
+      for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+        s.setSoTimeout((int) Math.max(1, left / 1_000_000));
+        if (in.read(sink) < 0) {
+          return;
+        }
+        Fds.close(takeFds());
+      }
+    } catch (IOException e) {
+      // timed out, reset, or closed: nothing more to drain
+    }
+  }
+
+  /**
+   * shutdown(2) both ways, from any thread: a thread blocked in {@link #receive()} wakes with end
+   * of stream, and the fd number stays allocated until {@link #close()}.
+   */
+  public void shutdown() {
+    try {
+      if (socket instanceof AFUNIXSocket s && !s.isClosed()) {
+        Native.shutdownQuietly(Native.fdNumber(s.getFileDescriptor()));
+      }
+    } catch (IOException e) {
+      // already closed
+    }
+  }
+
+  /**
+   * Closes the socket. Only once no thread can call {@link #receive()} any more (wake the reader
+   * with {@link #shutdown()} and let it leave first): a reader that enters read(2) after the close
+   * reads whatever file the kernel gave the number to next, e.g. the next connection's socket, and
+   * steals its messages.
+   */
   @Override
   public void close() throws IOException {
     socket.close();

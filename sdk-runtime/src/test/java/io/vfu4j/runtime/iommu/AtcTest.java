@@ -63,6 +63,52 @@ class AtcTest {
   }
 
   @Test
+  void aRepeatedInvalidationWaitsForTheAccessTheFirstOneRemovedTheEntryUnder() {
+    cache(p1, 0x1000, 0x1000, 0x9000, false);
+    Atc.Entry e = atc.acquire(p1, 0x1000);
+    AtomicInteger first = new AtomicInteger(), second = new AtomicInteger(), third = new AtomicInteger();
+    assertThat(atc.invalidate(1, false, 0x1000, 0x1fff, 2, first::incrementAndGet))
+        .isEqualTo(Atc.InvalidateOutcome.PENDING);
+    // the same page again, and a wider no-PASID one: nothing left to remove, but the access still runs
+    assertThat(atc.invalidate(1, false, 0x1000, 0x1fff, 2, second::incrementAndGet))
+        .isEqualTo(Atc.InvalidateOutcome.PENDING);
+    assertThat(atc.outstandingInvalidations()).isEqualTo(2);
+    assertThat(atc.invalidate(-1, false, 0, -1L, 2, third::incrementAndGet))
+        .as("a third beyond the queue depth of 2").isEqualTo(Atc.InvalidateOutcome.BUSY);
+    assertThat(first.get() + second.get() + third.get()).isZero();
+    atc.release(e);
+    assertThat(first).hasValue(1);
+    assertThat(second).hasValue(1);
+    assertThat(third).as("EBUSY: never completed").hasValue(0);
+    assertThat(atc.outstandingInvalidations()).isZero();
+    assertThat(atc.draining()).isZero();
+  }
+
+  @Test
+  void anInvalidationWaitsForEntriesRemovedByAFlushOrAReplacement() {
+    cache(p1, 0x1000, 0x1000, 0x9000, false);
+    cache(p2, 0x1000, 0x1000, 0xa000, false);
+    Atc.Entry flushed = atc.acquire(p1, 0x1000);
+    Atc.Entry replaced = atc.acquire(p2, 0x1000);
+    atc.flush(s -> s.equals(p1)); // e.g. PASID disable
+    cache(p2, 0x1000, 0x1000, 0xb000, false); // a newer translation replaces the busy entry
+    assertThat(atc.draining()).isEqualTo(2);
+    AtomicInteger p1Done = new AtomicInteger(), p2Done = new AtomicInteger(), outOfScope = new AtomicInteger();
+    assertThat(atc.invalidate(1, false, 0x1000, 0x1fff, 4, p1Done::incrementAndGet))
+        .isEqualTo(Atc.InvalidateOutcome.PENDING);
+    assertThat(atc.invalidate(2, false, 0x1000, 0x1fff, 4, p2Done::incrementAndGet))
+        .isEqualTo(Atc.InvalidateOutcome.PENDING);
+    assertThat(atc.invalidate(1, false, 0x2000, 0x2fff, 4, outOfScope::incrementAndGet))
+        .as("another page").isEqualTo(Atc.InvalidateOutcome.COMPLETE);
+    atc.release(replaced);
+    assertThat(p2Done).hasValue(1);
+    assertThat(p1Done).hasValue(0);
+    atc.release(flushed);
+    assertThat(p1Done).hasValue(1);
+    assertThat(atc.size()).as("the newer p2 entry, removed by the p2 invalidation").isZero();
+  }
+
+  @Test
   void scopes() {
     cache(Space.NONE, 0x1000, 0x1000, 0, false);
     cache(p1, 0x1000, 0x1000, 0, false);

@@ -148,6 +148,60 @@ class AtsTest extends IommuFixture {
   }
 
   @Test
+  void everyInvalidationOfAnEntryInUseWaitsForTheAccessWhoeverRemovedIt() throws Exception {
+    connect(true);
+    GuestMemory translated = viommu.mapTranslatedSpace(TSPACE, 0x10_0000, false); // message DMA: held
+    viommu.map(5, IOVA, PAGE, TSPACE, IommuMessages.R | IommuMessages.W);
+    enableAll(0, 4);
+    await(space(5).writeAsync(IOVA, bytes(4, 1))); // warm the ATC
+    client.holdDmaRequests(true);
+    CompletableFuture<Void> dma = space(5).writeAsync(IOVA + 0x100, bytes(4, 9)).toCompletableFuture();
+    waitFor(() -> client.heldDmaRequests() == 1); // a DMA_WRITE_EX through the cached translation
+    CompletableFuture<Void> first = viommu.invalidate(IOVA, PAGE, 5, false);
+    waitFor(() -> atcOutstanding() == 1);
+    CompletableFuture<Void> repeat = viommu.invalidate(IOVA, PAGE, 5, false); // nothing left to remove
+    waitFor(() -> atcOutstanding() == 2);
+    // queue depth 2 reached: a third (overlapping, every space) is refused at once
+    assertThat(errno(viommu.invalidate(0, IommuMessages.WHOLE_SPACE, -1, false))).isEqualTo(Errno.EBUSY);
+    assertThat(client.config16(0)).isEqualTo(0x1af4); // a round trip through the device thread
+    assertThat(first).isNotDone();
+    assertThat(repeat).as("the repeat may not complete while the write is unanswered").isNotDone();
+    client.holdDmaRequests(false);
+    repeat.get(5, TimeUnit.SECONDS);
+    // the completion promises the write is done (the device hears of it right after): the client
+    // may reuse the memory now
+    assertThat(translated.segment().get(ValueLayout.JAVA_BYTE, 0x100)).isEqualTo((byte) 9);
+    translated.segment().set(ValueLayout.JAVA_BYTE, 0x100, (byte) 0);
+    first.get(5, TimeUnit.SECONDS);
+    await(dma);
+    // after EBUSY the client sends it again: nothing in flight any more, it completes at once
+    viommu.invalidate(0, IommuMessages.WHOLE_SPACE, -1, false).get(5, TimeUnit.SECONDS);
+    assertThat(client.config16(0)).isEqualTo(0x1af4);
+    assertThat(translated.segment().get(ValueLayout.JAVA_BYTE, 0x100)).as("reused memory untouched").isZero();
+    assertThat(iommuDma().atc().draining()).isZero();
+  }
+
+  @Test
+  void anInvalidationAfterAtsDisableWaitsForTheAccessStillUsingTheOldEntry() throws Exception {
+    connect(true);
+    viommu.mapTranslatedSpace(TSPACE, 0x10_0000, false);
+    viommu.map(5, IOVA, PAGE, TSPACE, IommuMessages.R | IommuMessages.W);
+    enableAll(0, 4);
+    await(space(5).writeAsync(IOVA, bytes(4, 1)));
+    client.holdDmaRequests(true);
+    CompletableFuture<Void> dma = space(5).writeAsync(IOVA + 8, bytes(4, 2)).toCompletableFuture();
+    waitFor(() -> client.heldDmaRequests() == 1);
+    client.writeConfig16(descriptor.ats() + 6, 0); // ATS Enable 1 -> 0 empties the ATC (entry in use)
+    CompletableFuture<Void> invalidation = viommu.invalidate(IOVA, PAGE, 5, false);
+    waitFor(() -> atcOutstanding() == 1);
+    assertThat(client.config16(0)).isEqualTo(0x1af4);
+    assertThat(invalidation).isNotDone();
+    client.holdDmaRequests(false);
+    invalidation.get(5, TimeUnit.SECONDS);
+    await(dma);
+  }
+
+  @Test
   void invalidationScopes() throws Exception {
     connect(true);
     viommu.mapTranslatedSpace(TSPACE, 0x10_0000, true);

@@ -57,6 +57,48 @@ class MalformedExtensionTest extends IommuFixture {
   }
 
   @Test
+  void serverOnlyCommandsFromTheClientAreEinvalWhenNegotiatedEnosysWhenNot() throws Exception {
+    client = io.vfu4j.host.VfioUserClient.connect(server.socketPath());
+    closeables.add(client);
+    client.negotiate(io.vfu4j.host.VfioUserClient.Options.defaults()
+        .withIommu(new io.vfu4j.runtime.protocol.IommuOffer(1, true, 4, false, false))); // PASID only
+    // DMA_*_EX belong to pasid (negotiated): wrong direction; ATS_TRANSLATE and PRI_PAGE_REQUEST
+    // to ats/pri (not negotiated): unknown to this connection
+    assertThat(errorOf(() -> client.call(Command.DMA_READ_EX, new byte[24]))).isEqualTo(Errno.EINVAL);
+    assertThat(errorOf(() -> client.call(Command.DMA_WRITE_EX, new byte[32]))).isEqualTo(Errno.EINVAL);
+    assertThat(errorOf(() -> client.call(Command.ATS_TRANSLATE, new byte[16]))).isEqualTo(Errno.ENOSYS);
+    assertThat(errorOf(() -> client.call(Command.PRI_PAGE_REQUEST, new byte[32]))).isEqualTo(Errno.ENOSYS);
+    assertThat(errorOf(() -> client.call(Command.DMA_READ, new byte[16]))).isEqualTo(Errno.EINVAL); // base
+    assertThat(client.config16(0)).isEqualTo(0x1af4);
+  }
+
+  @Test
+  void aVersionReplyWhoseIommuLacksRevisionIsInconsistentAndTheClientCloses() throws Exception {
+    java.nio.file.Path path = dir.resolve("fake.sock");
+    try (var fake = org.newsclub.net.unix.AFUNIXServerSocket.bindOn(org.newsclub.net.unix.AFUNIXSocketAddress.of(path))) {
+      var served = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (var s = fake.accept(); var ch = io.vfu4j.runtime.transport.MessageChannel.of(s, 1 << 20)) {
+          var version = ch.receive();
+          byte[] json = "{\"capabilities\":{\"iommu\":{\"pasid\":true,\"pasid_width\":8,\"ats\":true}}}"
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          byte[] payload = java.nio.ByteBuffer.allocate(4 + json.length + 1).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+              .putShort((short) 0).putShort((short) 0).put(json).put((byte) 0).array();
+          ch.send(version.header().reply(payload.length), payload);
+          return ch.receive(); // the client closes: end of stream
+        } catch (java.io.IOException e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+      var c = io.vfu4j.host.VfioUserClient.connect(path);
+      closeables.add(c);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.negotiate(
+              io.vfu4j.host.VfioUserClient.Options.defaults().withIommu(io.vfu4j.runtime.protocol.IommuOffer.all())))
+          .isInstanceOf(java.io.IOException.class).hasMessageContaining("revision");
+      assertThat(served.get(5, java.util.concurrent.TimeUnit.SECONDS)).as("connection closed by the client").isNull();
+    }
+  }
+
+  @Test
   void extensionDmaMapBitsFollowTheNegotiation() throws Exception {
     connect(true);
     int pasidTooWide = 1 << 8 | (1 << IommuTestDevice.PASID_WIDTH) << 12;

@@ -106,6 +106,32 @@ class PriTest extends IommuFixture {
   }
 
   @Test
+  void aResponseWithoutPasidForAPasidGroupGetsEnoentAndLeavesTheGroupOutstanding() throws Exception {
+    connect(true);
+    enableAll(0, 4);
+    var group = request(6, ADDR, 1);
+    PageRequest r = viommu.pageRequests().take();
+    assertThat(errorOf(() -> viommu.respond(r.prgi(), -1, 0))).isEqualTo(Errno.ENOENT); // §4.5
+    assertThat(priStatus() & STATUS_UPRGI).isEqualTo(STATUS_UPRGI);
+    assertThat(group).isNotDone(); // the error reply came after the device thread handled it
+    viommu.respond(r.prgi(), 6, 0);
+    assertThat(await(group)).isEqualTo(PageResponse.SUCCESS);
+  }
+
+  @Test
+  void aGroupIndexAbove511IsAFormatErrorThatChangesNoStatus() throws Exception {
+    connect(true);
+    enableAll(0, 4);
+    var group = request(6, ADDR, 1);
+    PageRequest r = viommu.pageRequests().take();
+    assertThat(errorOf(() -> viommu.respond(512 + r.prgi(), 6, 0))).isEqualTo(Errno.EINVAL);
+    assertThat(priStatus() & STATUS_UPRGI).as("EINVAL, not an unexpected index").isZero();
+    assertThat(group).isNotDone();
+    viommu.respond(r.prgi(), 6, 0);
+    assertThat(await(group)).isEqualTo(PageResponse.SUCCESS);
+  }
+
+  @Test
   void stoppedBitFollowsOutstandingGroupsAndPriResetAbandonsThem() throws Exception {
     connect(true);
     enableAll(0, 4);

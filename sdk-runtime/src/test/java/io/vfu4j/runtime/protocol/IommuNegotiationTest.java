@@ -14,10 +14,11 @@ class IommuNegotiationTest {
   @Test
   void absentOrBadRevisionMeansNoExtension() throws Exception {
     assertThat(Version.parse("{\"capabilities\":{}}").iommu()).isNull();
-    assertThat(offer("{\"pasid\":true,\"pasid_width\":20}")).isNull();
-    assertThat(offer("{\"revision\":0,\"ats\":true}")).isNull();
-    assertThat(offer("{\"revision\":\"1\",\"ats\":true}")).isNull();
-    assertThat(offer("true")).isNull();
+    for (String bad : new String[] {"{\"pasid\":true,\"pasid_width\":20}", "{\"revision\":0,\"ats\":true}",
+        "{\"revision\":\"1\",\"ats\":true}", "true"}) {
+      assertThat(offer(bad)).as(bad).isSameAs(IommuOffer.MALFORMED);
+      assertThat(offer(bad).accept(true, true, 20)).as("an offer like that is answered as absent").isNull();
+    }
   }
 
   @Test

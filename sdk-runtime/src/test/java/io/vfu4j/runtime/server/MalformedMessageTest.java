@@ -25,7 +25,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Malformed variants of every command: each gets the right errno and the connection survives. */
+/**
+ * Malformed variants of every command: each gets the right errno and the connection survives,
+ * except where the stream cannot be followed any more (framing, sizes beyond the limit).
+ */
 @Timeout(20)
 class MalformedMessageTest extends ServerFixture {
   private int nextRawId = 0x8000;
@@ -150,13 +153,96 @@ class MalformedMessageTest extends ServerFixture {
     stillServes(c);
   }
 
+  /** The largest message the server takes: 16 header + 24 fixed part + max_data_xfer_size (1 MiB). */
+  private static final long MAX_MESSAGE = 16 + 24 + (1 << 20);
+
   @Test
-  void oversizeMessageIsDiscardedAndAnsweredWithE2big() throws Exception {
+  void headerAnnouncingFourGibibytesIsAnsweredAtOnceAndTheConnectionEnds() throws Exception {
+    VfioUserClient c = client();
+    long start = System.nanoTime();
+    c.sendRaw(raw(0x8001, Command.REGION_WRITE.code(), 0, new byte[0], 0xffff_fff0L)); // and no body, ever
+    Message m = c.receiveRaw(Duration.ofSeconds(5));
+    assertThat(m).as("an answer to a header whose payload never comes").isNotNull();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    assertThat(m.header().msgId()).isEqualTo(0x8001);
+    assertThat(m.header().error()).isEqualTo(Errno.E2BIG);
+    assertThatThrownBy(() -> c.read(0, 0, 4)).as("the connection is closed").isInstanceOf(IOException.class);
+    stillServes(client());
+  }
+
+  @Test
+  void oneByteAboveTheLimitIsRefusedAfterTheRepliesBeforeIt() throws Exception {
+    VfioUserClient c = client();
+    byte[] before = raw(0x8002, Command.REGION_READ, new RegionAccess(0, 0, 4, new byte[0]).encode());
+    byte[] huge = raw(0x8003, Command.REGION_WRITE.code(), 0, new byte[0], MAX_MESSAGE + 1);
+    byte[] both = Arrays.copyOf(before, before.length + huge.length);
+    System.arraycopy(huge, 0, both, before.length, huge.length);
+    c.sendRaw(both);
+    Message first = c.receiveRaw(Duration.ofSeconds(5));
+    Message second = c.receiveRaw(Duration.ofSeconds(5));
+    assertThat(first.header().msgId()).isEqualTo(0x8002);
+    assertThat(first.header().isError()).isFalse();
+    assertThat(second.header().msgId()).isEqualTo(0x8003);
+    assertThat(second.header().error()).isEqualTo(Errno.E2BIG);
+    assertThatThrownBy(() -> c.read(0, 0, 4)).isInstanceOf(IOException.class);
+    stillServes(client());
+  }
+
+  @Test
+  void repliesBeforeAnOversizedMessageWithItsBodyArriveBeforeTheEnd() throws Exception {
     VfioUserClient c = client();
     int count = (1 << 20) + 64;
-    byte[] huge = new RegionAccess(0, 2, count, new byte[count]).encode();
-    assertThat(refused(c, Command.REGION_WRITE, huge)).isEqualTo(Errno.E2BIG);
+    byte[] before = raw(0x8005, Command.DIRTY_PAGES, new byte[8]); // answered on the device thread
+    byte[] unknown = raw(0x8006, 28888, 0, new byte[0], 16); // answered by the reader
+    byte[] huge = raw(0x8007, Command.REGION_WRITE, new RegionAccess(0, 2, count, new byte[count]).encode());
+    c.sendRaw(before);
+    c.sendRaw(unknown);
+    // the body does not fit the socket buffer: the write fails once the server has closed
+    var writer = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        c.sendRaw(huge);
+      } catch (IOException closedByServer) {
+        // expected
+      }
+    });
+    java.util.Set<Integer> ids = new java.util.HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      Message m = c.receiveRaw(Duration.ofSeconds(5));
+      assertThat(m).as("reply %d of 3 (got %s)", i + 1, ids).isNotNull();
+      ids.add(m.header().msgId());
+      if (m.header().msgId() == 0x8007) {
+        assertThat(m.header().error()).isEqualTo(Errno.E2BIG);
+      }
+    }
+    assertThat(ids).containsExactlyInAnyOrder(0x8005, 0x8006, 0x8007);
+    writer.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThatThrownBy(() -> c.read(0, 0, 4)).isInstanceOf(IOException.class);
+    stillServes(client());
+  }
+
+  @Test
+  void exactlyTheLimitIsAccepted() throws Exception {
+    VfioUserClient c = client();
+    int count = 1 << 20;
+    byte[] write = Arrays.copyOf(new RegionAccess(0, 2, count, new byte[count]).encode(), 24 + count);
+    assertThat(Header.SIZE + write.length).isEqualTo(MAX_MESSAGE);
+    // read to the end and judged on its contents (8 spare bytes after the data), not its size
+    assertThat(refused(c, Command.REGION_WRITE, write)).isEqualTo(Errno.EINVAL);
     stillServes(c);
+  }
+
+  @Test
+  void oversizedNoReplyCommandOrReplyEndsTheConnectionSilently() throws Exception {
+    for (int flags : new int[] {Header.NO_REPLY, Header.TYPE_REPLY}) {
+      try (VfioUserClient c = VfioUserClient.open(server.socketPath())) {
+        c.sendRaw(raw(0x8004, Command.REGION_WRITE.code(), flags, new byte[0], 0x8000_0000L));
+        assertThatThrownBy(() -> c.read(0, 0, 4)).isInstanceOf(IOException.class);
+        assertThat(c.receiveRaw(Duration.ZERO)).as("nothing answers a No_reply command or a reply").isNull();
+      }
+      try (VfioUserClient next = VfioUserClient.open(server.socketPath())) {
+        stillServes(next);
+      }
+    }
   }
 
   @Test
@@ -266,6 +352,16 @@ class MalformedMessageTest extends ServerFixture {
     VfioUserClient next = client();
     stillServes(next);
     assertThat(next.read(0, 4, 4)).isZero();
+  }
+
+  @Test
+  void oversizedVersionIsAnsweredAndEndsTheConnection() throws Exception {
+    VfioUserClient c = VfioUserClient.connect(server.socketPath());
+    closeables.add(c);
+    c.sendRaw(raw(7, Command.VERSION.code(), 0, new byte[0], 0xffff_ffffL));
+    Message m = c.receiveRaw(Duration.ofSeconds(5));
+    assertThat(m.header().error()).isEqualTo(Errno.E2BIG);
+    stillServes(client());
   }
 
   @Test
