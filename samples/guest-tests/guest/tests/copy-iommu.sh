@@ -20,18 +20,8 @@ else
 fi
 result copy.iommu.devices "$(ls /sys/class/iommu | tr '\n' ' ' | sed 's/ $//')"
 lspci_checks copy.iommu "$slot"
-dmesg -c >/dev/null
-modprobe vfu4j_copy mode=iommu || result copy.iommu.load failed
-out=$(kernel_results)
-echo "$out"
-rc=0
-echo "$out" | grep -q '^VFU4J copy\.iommu\.done=1$' || rc=1
-echo "$out" | grep -q '^VFU4J copy\.iommu\.failures=0$' || rc=1
-# while the driver holds the function: bus mastering and MSI-X on
-bound=$(lspci -vv -s "$(basename "$f")")
-result copy.iommu.bound.bus_master "$(echo "$bound" | sed -n 's/.*Control:.* \(BusMaster[+-]\).*/\1/p')"
-result copy.iommu.bound.msix "$(echo "$bound" | sed -n 's/.*MSI-X: \(Enable[+-]\).*/\1/p')"
-result copy.iommu.driver "$(basename "$(readlink "$f/driver")")"
+copy_driver iommu "$f"
+rc=$?
 group=$(basename "$(readlink "$f/iommu_group" 2>/dev/null)" 2>/dev/null)
 result copy.iommu.group "${group:-none}"
 result copy.iommu.group_type "$(cat "/sys/kernel/iommu_groups/$group/type" 2>/dev/null || echo none)"

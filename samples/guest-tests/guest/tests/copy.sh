@@ -13,17 +13,7 @@ lspci_checks copy "$(basename "$f")"
 if [ -n "$(pci_function 0x1af4 0x1057)" ]; then
   modprobe virtio_iommu || result copy.plain.virtio_load failed
 fi
-dmesg -c >/dev/null
-modprobe vfu4j_copy mode=plain || result copy.plain.load failed
-out=$(kernel_results)
-echo "$out"
-rc=0
-echo "$out" | grep -q '^VFU4J copy\.plain\.done=1$' || rc=1
-echo "$out" | grep -q '^VFU4J copy\.plain\.failures=0$' || rc=1
-# while the driver holds the function: bus mastering and MSI-X on
-bound=$(lspci -vv -s "$(basename "$f")")
-result copy.plain.bound.bus_master "$(echo "$bound" | sed -n 's/.*Control:.* \(BusMaster[+-]\).*/\1/p')"
-result copy.plain.bound.msix "$(echo "$bound" | sed -n 's/.*MSI-X: \(Enable[+-]\).*/\1/p')"
-result copy.plain.driver "$(basename "$(readlink "$f/driver")")"
+copy_driver plain "$f"
+rc=$?
 rmmod vfu4j_copy
 exit $rc
